@@ -1,0 +1,152 @@
+import { DrydockError, isDrydockError } from '../../core/errors';
+import { LABEL, containerName, homeDir, homeVolumeName, ownershipLabels } from '../../core/names';
+import { parsePasswd, resolveWorkspaceUser, type PasswdEntry } from '../../core/passwd';
+import type { WorkspaceSpec } from '../../core/spec';
+import type { ContainerInfo, DockerAdapter, ImageInfo } from '../../docker/adapter';
+import type { BuildReporter } from '../build/reporter';
+import { resolveImage } from './imageResolver';
+import type { BuildResult, HookStage } from './types';
+
+/**
+ * Keeps the container alive whatever the image's CMD is. With `Init: true`,
+ * docker-init is PID 1 and forwards SIGTERM, so stop is immediate.
+ */
+export const KEEP_ALIVE_COMMAND = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 86400 & wait $!; done'];
+
+export interface RebuildOptions {
+  buildId: string;
+  reporter: BuildReporter;
+  hooks?: HookStage;
+  stopGraceSeconds: number;
+  /** /etc/passwd per image id: images are content-addressed, so it never goes stale. */
+  passwdCache: Map<string, PasswdEntry[]>;
+}
+
+/**
+ * DESIGN.md "Rebuild", steps 1-5. Rejects when nothing was changed (bad
+ * image, unknown user, a foreign container in the way); resolves `failed`
+ * once the old container is gone and something later went wrong.
+ */
+export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpec, options: RebuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const { reporter } = options;
+  const old = await managedContainer(docker, spec.name);
+  const image = await reporter.step('Resolve image', () => resolveImage(docker, spec.image, spec.pullPolicy, reporter));
+  const user = await resolveUser(docker, image, spec, options.passwdCache);
+  const home = homeDir(user.name);
+  await reporter.step('Prepare home volume', () => ensureHomeVolume(docker, spec.name, reporter));
+
+  const base = { buildId: options.buildId, imageId: image.id, user: user.name, warnings: [] as string[] };
+  let containerId: string | undefined;
+  try {
+    containerId = await reporter.step('Replace container', async () => {
+      const id = await replaceContainer(docker, spec, image, user, old, options);
+      reporter.info(`Container ${id.slice(0, 12)} running as ${user.name} (uid ${user.uid}) with home ${home}.`);
+      return id;
+    });
+    const id = containerId;
+    const hooks = options.hooks ? await options.hooks.run({ spec, buildId: options.buildId, containerId: id, user, home, docker, reporter }) : { warnings: [] };
+    return { ...base, state: 'running', containerId: id, warnings: hooks.warnings, durationMs: Date.now() - started };
+  } catch (error) {
+    const failure = isDrydockError(error) ? error : new DrydockError('internal', String(error));
+    return { ...base, state: 'failed', ...(containerId ? { containerId } : {}), error: failure, durationMs: Date.now() - started };
+  }
+}
+
+/**
+ * Steps 3 and 4, overlapped: the new container is created under a temporary
+ * name and started while the old one stops (SIGTERM, grace, SIGKILL) and is
+ * removed; then it takes the workspace's name, so a crash midway leaves at
+ * most a `-next` leftover that the next build removes. The two share the home volume
+ * only while the old one shuts down, before any hook runs.
+ */
+async function replaceContainer(docker: DockerAdapter, spec: WorkspaceSpec, image: ImageInfo, user: PasswdEntry, old: ContainerInfo | undefined, options: RebuildOptions): Promise<string> {
+  const home = homeDir(user.name);
+  const finalName = containerName(spec.name);
+  const nextName = `${finalName}-next`;
+  const leftover = await managedContainer(docker, spec.name, nextName);
+  if (leftover) await docker.containers.remove(leftover.id);
+  const id = await docker.containers.create({
+    name: nextName,
+    imageId: image.id,
+    labels: {
+      ...ownershipLabels(spec.name),
+      [LABEL.user]: user.name,
+      [LABEL.image]: spec.image,
+      [LABEL.buildId]: options.buildId,
+      [LABEL.builtAt]: new Date().toISOString(),
+    },
+    user: `${user.uid}:${user.gid}`,
+    workingDir: home,
+    env: { ...spec.env, HOME: home, USER: user.name },
+    command: KEEP_ALIVE_COMMAND,
+    mounts: [{ volume: homeVolumeName(spec.name), target: home }],
+    ...(spec.cpus !== undefined ? { nanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+    ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
+  });
+  const retireOld = old
+    ? (async () => {
+        options.reporter.info(`Stopping and removing the old container ${old.id.slice(0, 12)}.`);
+        await docker.containers.stop(old.id, options.stopGraceSeconds);
+        await docker.containers.remove(old.id);
+      })()
+    : Promise.resolve();
+  // The old container ran as this same uid with the same home: its build already gave home to the user.
+  const homeIsTheirs = old !== undefined && old.user === `${user.uid}:${user.gid}` && old.labels[LABEL.user] === user.name;
+  const startNew = docker.containers.start(id).then(() => (homeIsTheirs ? undefined : giveHomeToUser(docker, id, user, home)));
+  const [retired, started] = await Promise.allSettled([retireOld, startNew]);
+  if (retired.status === 'rejected') throw retired.reason;
+  if (started.status === 'rejected') throw started.reason;
+  // Only a container whose home is the user's ever carries the workspace's name.
+  await docker.containers.rename(id, finalName);
+  return id;
+}
+
+/** The workspace's container if any; a container of that name without our labels is never touched. */
+export async function managedContainer(docker: DockerAdapter, workspace: string, name = containerName(workspace)): Promise<ContainerInfo | undefined> {
+  const container = await docker.containers.inspect(name);
+  if (container && (container.labels[LABEL.managed] !== 'true' || container.labels[LABEL.workspace] !== workspace)) {
+    throw new DrydockError('conflict', `a container named ${name} exists that Drydock did not create; rename or remove it yourself, or pick another workspace name.`, 'name');
+  }
+  return container;
+}
+
+async function resolveUser(docker: DockerAdapter, image: ImageInfo, spec: WorkspaceSpec, cache: Map<string, PasswdEntry[]>): Promise<PasswdEntry> {
+  let passwd = cache.get(image.id);
+  if (!passwd) {
+    const file = await docker.images.readFile(image.id, '/etc/passwd', ownershipLabels(spec.name));
+    passwd = file ? parsePasswd(file.toString('utf8')) : [];
+    cache.set(image.id, passwd);
+  }
+  return resolveWorkspaceUser({ requested: spec.user, imageUser: image.user, passwd, image: spec.image });
+}
+
+async function ensureHomeVolume(docker: DockerAdapter, workspace: string, reporter: BuildReporter): Promise<void> {
+  const name = homeVolumeName(workspace);
+  const existing = await docker.volumes.inspect(name);
+  if (existing) {
+    if (existing.labels[LABEL.managed] !== 'true' || existing.labels[LABEL.workspace] !== workspace) {
+      throw new DrydockError('conflict', `a volume named ${name} exists that Drydock did not create; remove or rename it yourself, or pick another workspace name.`, 'name');
+    }
+    reporter.info(`Keeping home volume ${name}.`);
+    return;
+  }
+  await docker.volumes.create(name, ownershipLabels(workspace));
+  reporter.info(`Created home volume ${name}.`);
+}
+
+/**
+ * A volume mounted where the image has no directory is owned by root. The
+ * home directory itself (not its contents) is given to the workspace user
+ * unless the previous container already ran as that uid (so a new image's
+ * uid follows, and a crash before the first chown is healed). chown by exec is the fast
+ * path; an image without chown gets it through the archive API instead.
+ */
+async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: PasswdEntry, home: string): Promise<void> {
+  const owner = `${user.uid}:${user.gid}`;
+  const exitCode = await docker.containers.exec(containerId, ['chown', owner, home], { user: '0:0' }).catch(() => -1);
+  if (exitCode === 0) return;
+  const stat = await docker.files.stat(containerId, home);
+  const name = home.slice(home.lastIndexOf('/') + 1);
+  await docker.files.put(containerId, home.slice(0, home.lastIndexOf('/')) || '/', [{ path: `${name}/`, type: 'directory', mode: stat?.mode ?? 0o755, uid: user.uid, gid: user.gid }]);
+}

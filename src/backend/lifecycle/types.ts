@@ -1,0 +1,51 @@
+import type { DrydockError } from '../../core/errors';
+import type { PasswdEntry } from '../../core/passwd';
+import type { WorkspaceSpec } from '../../core/spec';
+import type { WorkspaceState } from '../../core/state';
+import type { DockerAdapter } from '../../docker/adapter';
+import type { BuildReporter } from '../build/reporter';
+
+/** What the hook stage gets once the new container runs. */
+export interface BuildContext {
+  spec: WorkspaceSpec;
+  buildId: string;
+  containerId: string;
+  user: PasswdEntry;
+  home: string;
+  docker: DockerAdapter;
+  reporter: BuildReporter;
+}
+
+/** Step 5 of a rebuild. Throws (hook_failed) to fail the build; returns warnings that leave it running. */
+export interface HookStage {
+  run(context: BuildContext): Promise<{ warnings: string[] }>;
+}
+
+export interface BuildResult {
+  buildId: string;
+  state: Extract<WorkspaceState, 'running' | 'failed'>;
+  containerId?: string;
+  imageId: string;
+  user: string;
+  warnings: string[];
+  /** Why the build failed; the container is kept for debugging when one was created. */
+  error?: DrydockError;
+  durationMs: number;
+}
+
+/** A workspace as Docker shows it, found by labels only. */
+export interface WorkspaceObservation {
+  name: string;
+  /** From Docker alone: running, failed (container not running), or off (home only). */
+  state: Extract<WorkspaceState, 'running' | 'failed' | 'off'>;
+  container?: {
+    id: string;
+    status: string;
+    imageId: string;
+    image: string;
+    user: string;
+    buildId: string;
+    builtAt: string;
+  };
+  homeVolume?: string;
+}

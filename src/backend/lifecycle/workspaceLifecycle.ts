@@ -1,0 +1,143 @@
+import { DrydockError } from '../../core/errors';
+import { LABEL, containerName, homeDir, homeVolumeName, ownershipLabels } from '../../core/names';
+import type { PasswdEntry } from '../../core/passwd';
+import type { WorkspaceSpec } from '../../core/spec';
+import type { DockerAdapter, FileChange } from '../../docker/adapter';
+import { silentReporter, type BuildReporter } from '../build/reporter';
+import { WorkspaceLocks } from './buildLock';
+import { managedContainer, rebuildWorkspace } from './rebuild';
+import type { BuildResult, HookStage, WorkspaceObservation } from './types';
+
+export interface LifecycleOptions {
+  hooks?: HookStage;
+  /** Seconds between SIGTERM and SIGKILL on stop. */
+  stopGraceSeconds?: number;
+}
+
+/**
+ * The workspace lifecycle on a Docker engine: rebuild, stop, delete, list and
+ * inspect, one operation per workspace at a time. It keeps no state of its
+ * own: Docker, read through our labels, is the truth.
+ */
+export class WorkspaceLifecycle {
+  private readonly locks = new WorkspaceLocks();
+  private readonly passwdCache = new Map<string, PasswdEntry[]>();
+
+  constructor(
+    private readonly docker: DockerAdapter,
+    private readonly options: LifecycleOptions = {},
+  ) {}
+
+  /** Refused with `busy` while this workspace builds, stops or is deleted. */
+  async rebuild(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter = silentReporter): Promise<BuildResult> {
+    const release = this.locks.acquire(spec.name, 'building');
+    try {
+      return await rebuildWorkspace(this.docker, spec, {
+        buildId,
+        reporter,
+        ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
+        stopGraceSeconds: this.stopGrace(),
+        passwdCache: this.passwdCache,
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** SIGTERM, SIGKILL after the grace period, then the container is removed. Home stays. */
+  async stop(workspace: string): Promise<void> {
+    const release = this.locks.acquire(workspace, 'stopping');
+    try {
+      const container = await managedContainer(this.docker, workspace);
+      if (!container) return;
+      await this.docker.containers.stop(container.id, this.stopGrace());
+      await this.docker.containers.remove(container.id);
+    } finally {
+      release();
+    }
+  }
+
+  /** Removes the container; the home volume only when `deleteHome` is given. */
+  async delete(workspace: string, options: { deleteHome: boolean }): Promise<void> {
+    const release = this.locks.acquire(workspace, 'being deleted');
+    try {
+      const container = await managedContainer(this.docker, workspace);
+      if (container) await this.docker.containers.remove(container.id);
+      if (!options.deleteHome) return;
+      const volume = await this.docker.volumes.inspect(homeVolumeName(workspace));
+      if (!volume) return;
+      if (volume.labels[LABEL.managed] !== 'true' || volume.labels[LABEL.workspace] !== workspace) {
+        throw new DrydockError('conflict', `volume ${volume.name} was not created by Drydock for ${workspace}; it was left alone.`);
+      }
+      await this.docker.volumes.remove(volume.name);
+    } finally {
+      release();
+    }
+  }
+
+  /** Every workspace Docker knows of, by labels only: a container, a home volume, or both. */
+  async list(): Promise<WorkspaceObservation[]> {
+    const managed = { [LABEL.managed]: 'true' };
+    const [containers, volumes] = await Promise.all([this.docker.containers.list(managed), this.docker.volumes.list(managed)]);
+    const byName = new Map<string, WorkspaceObservation>();
+    for (const volume of volumes) {
+      const name = volume.labels[LABEL.workspace];
+      if (name && volume.name === homeVolumeName(name)) byName.set(name, { name, state: 'off', homeVolume: volume.name });
+    }
+    for (const container of containers) {
+      const name = container.labels[LABEL.workspace];
+      // Scratch containers (reading an image's files) and a build's `-next` container are not the workspace's.
+      if (!name || container.name !== containerName(name)) continue;
+      const observation = byName.get(name) ?? { name, state: 'off' };
+      observation.state = container.running ? 'running' : 'failed';
+      observation.container = describeContainer(container);
+      byName.set(name, observation);
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async inspect(workspace: string): Promise<WorkspaceObservation | undefined> {
+    const [container, volume] = await Promise.all([managedContainer(this.docker, workspace), this.docker.volumes.inspect(homeVolumeName(workspace))]);
+    const ownVolume = volume && volume.labels[LABEL.workspace] === workspace ? volume : undefined;
+    if (!container && !ownVolume) return undefined;
+    const observation: WorkspaceObservation = { name: workspace, state: container ? (container.running ? 'running' : 'failed') : 'off' };
+    if (ownVolume) observation.homeVolume = ownVolume.name;
+    if (container) observation.container = describeContainer(container);
+    return observation;
+  }
+
+  /** What a rebuild would discard: paths changed outside /home/<user>, from Docker's container changes. */
+  async rebuildSafety(workspace: string): Promise<FileChange[]> {
+    const container = await managedContainer(this.docker, workspace);
+    if (!container) return [];
+    const home = homeDir(container.labels[LABEL.user] ?? '');
+    const changes = await this.docker.containers.changes(container.id);
+    return changes.filter((change) => !isHomeOrAncestor(change.path, home));
+  }
+
+  /** The labels that mark this workspace's objects; exposed for reconcilers and tests. */
+  labels(workspace: string): Record<string, string> {
+    return ownershipLabels(workspace);
+  }
+
+  private stopGrace(): number {
+    return this.options.stopGraceSeconds ?? 10;
+  }
+}
+
+/** Home itself and what is under it survive; its parents show as "changed" only because home is mounted there. */
+function isHomeOrAncestor(path: string, home: string): boolean {
+  return path === home || path.startsWith(`${home}/`) || home.startsWith(`${path}/`);
+}
+
+function describeContainer(container: { id: string; status: string; imageId: string; labels: Record<string, string> }): NonNullable<WorkspaceObservation['container']> {
+  return {
+    id: container.id,
+    status: container.status,
+    imageId: container.imageId,
+    image: container.labels[LABEL.image] ?? '',
+    user: container.labels[LABEL.user] ?? '',
+    buildId: container.labels[LABEL.buildId] ?? '',
+    builtAt: container.labels[LABEL.builtAt] ?? '',
+  };
+}

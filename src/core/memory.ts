@@ -1,0 +1,25 @@
+import { invalid } from './errors';
+
+/** Docker refuses memory limits below 6 MiB. */
+export const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i;
+const FACTOR: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Parses Docker-style sizes (`512m`, `2g`, `1.5GiB`, `1048576`) into bytes (binary units, as Docker does). */
+export function parseMemory(text: string, field = 'memory'): number {
+  const match = SIZE.exec(text.trim());
+  if (!match) throw invalid(field, `"${text}" is not a size; write it like 512m or 2g.`);
+  const bytes = Math.floor(Number(match[1]) * FACTOR[match[2].toLowerCase()]);
+  if (bytes < DOCKER_MIN_MEMORY_BYTES) {
+    throw invalid(field, `${text} is below Docker's minimum of 6m; ask for at least 6m (512m or more is sensible).`);
+  }
+  return bytes;
+}
+
+export function formatMemory(bytes: number): string {
+  for (const [unit, size] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)}m` : `${bytes}b`;
+}

@@ -1,0 +1,68 @@
+import type Dockerode from 'dockerode';
+import { putEntries, readFile, statPath, type PathStat } from './archive';
+import { connectDocker, type Connection } from './connect';
+import { containerChanges, createContainer, inspectContainer, listContainers, removeContainer, renameContainer, startContainer, stopContainer, type ContainerSummary } from './containers';
+import { execInContainer } from './exec';
+import { inspectImage, listImageTags, pullImage, readImageFile } from './images';
+import { createVolume, inspectVolume, listVolumes, removeVolume } from './volumes';
+import type { ArchiveEntry, ContainerCreateSpec, ContainerInfo, ExecOptions, FileChange, ImageInfo, PullProgress, VolumeInfo } from './types';
+
+export type { ContainerSummary, PathStat };
+export type * from './types';
+
+/**
+ * Everything Drydock asks of Docker, in Drydock's own types. The backend holds
+ * one of these; tests build one against the real engine.
+ */
+export class DockerAdapter {
+  constructor(
+    private readonly docker: Dockerode,
+    readonly endpointDescription: string,
+  ) {}
+
+  static async connect(): Promise<DockerAdapter> {
+    const connection: Connection = await connectDocker();
+    return new DockerAdapter(connection.docker, connection.endpoint.description);
+  }
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
+  async hostCpus(): Promise<number> {
+    const info = (await this.docker.info()) as { NCPU?: number };
+    return info.NCPU ?? 1;
+  }
+
+  readonly images = {
+    inspect: (reference: string): Promise<ImageInfo | undefined> => inspectImage(this.docker, reference),
+    pull: (reference: string, onProgress?: (progress: PullProgress) => void): Promise<void> => pullImage(this.docker, reference, onProgress),
+    tags: (): Promise<string[]> => listImageTags(this.docker),
+    readFile: (imageId: string, path: string, labels: Record<string, string>): Promise<Buffer | undefined> => readImageFile(this.docker, imageId, path, labels),
+  };
+
+  readonly volumes = {
+    inspect: (name: string): Promise<VolumeInfo | undefined> => inspectVolume(this.docker, name),
+    create: (name: string, labels: Record<string, string>): Promise<VolumeInfo> => createVolume(this.docker, name, labels),
+    remove: (name: string): Promise<void> => removeVolume(this.docker, name),
+    list: (labels: Record<string, string>): Promise<VolumeInfo[]> => listVolumes(this.docker, labels),
+  };
+
+  readonly containers = {
+    create: (spec: ContainerCreateSpec): Promise<string> => createContainer(this.docker, spec),
+    start: (id: string): Promise<void> => startContainer(this.docker, id),
+    stop: (id: string, graceSeconds: number): Promise<void> => stopContainer(this.docker, id, graceSeconds),
+    remove: (id: string): Promise<void> => removeContainer(this.docker, id),
+    rename: (id: string, name: string): Promise<void> => renameContainer(this.docker, id, name),
+    inspect: (idOrName: string): Promise<ContainerInfo | undefined> => inspectContainer(this.docker, idOrName),
+    list: (labels: Record<string, string>): Promise<ContainerSummary[]> => listContainers(this.docker, labels),
+    changes: (id: string): Promise<FileChange[]> => containerChanges(this.docker, id),
+    exec: (id: string, command: string[], options?: ExecOptions): Promise<number> => execInContainer(this.docker, id, command, options),
+  };
+
+  readonly files = {
+    put: (containerId: string, directory: string, entries: ArchiveEntry[]): Promise<void> => putEntries(this.docker, containerId, directory, entries),
+    read: (containerId: string, path: string): Promise<Buffer | undefined> => readFile(this.docker, containerId, path),
+    stat: (containerId: string, path: string): Promise<PathStat | undefined> => statPath(this.docker, containerId, path),
+  };
+}

@@ -1,0 +1,105 @@
+import type Dockerode from 'dockerode';
+import { pack, extract } from 'tar-stream';
+import { dockerFailure, isNotFound } from './errors';
+import type { ArchiveEntry } from './types';
+
+/**
+ * Files in and out of containers through Docker's archive API. Ownership and
+ * modes travel in the tar headers, which Docker applies on extraction; this is
+ * how secrets reach a container without an exec command line or env.
+ */
+export async function putEntries(docker: Dockerode, containerId: string, directory: string, entries: ArchiveEntry[]): Promise<void> {
+  const tar = await packEntries(entries);
+  try {
+    await docker.getContainer(containerId).putArchive(tar, { path: directory });
+  } catch (error) {
+    throw dockerFailure(error, `copying files into ${directory}`);
+  }
+}
+
+export function packEntries(entries: ArchiveEntry[]): Promise<Buffer> {
+  const archive = pack();
+  const chunks: Buffer[] = [];
+  archive.on('data', (chunk) => chunks.push(chunk as Buffer));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    archive.on('end', () => resolve(Buffer.concat(chunks)));
+    archive.on('error', reject);
+  });
+  for (const entry of entries) {
+    const header = { name: entry.path, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: new Date() };
+    if (entry.type === 'directory') archive.entry({ ...header, type: 'directory' });
+    else if (entry.type === 'symlink') archive.entry({ ...header, type: 'symlink', linkname: entry.linkTarget ?? '' });
+    else archive.entry({ ...header, type: 'file' }, entry.content ?? Buffer.alloc(0));
+  }
+  archive.finalize();
+  return done;
+}
+
+/** One regular file's bytes from a container (running or not), or undefined when it does not exist. */
+export async function readFile(docker: Dockerode, containerId: string, path: string, maxBytes = 16 * 1024 * 1024): Promise<Buffer | undefined> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.getContainer(containerId).getArchive({ path });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw dockerFailure(error, `reading ${path}`);
+  }
+  return new Promise<Buffer | undefined>((resolve, reject) => {
+    const unpack = extract();
+    let found: Buffer | undefined;
+    unpack.on('entry', (header, body, next) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      body.on('data', (chunk) => {
+        const bytes = chunk as Buffer;
+        size += bytes.length;
+        if (found === undefined && header.type === 'file' && size <= maxBytes) chunks.push(bytes);
+      });
+      body.on('end', () => {
+        if (found === undefined && header.type === 'file') {
+          if (size > maxBytes) return reject(new Error(`${path} is larger than ${maxBytes} bytes`));
+          found = Buffer.concat(chunks);
+        }
+        next();
+      });
+    });
+    unpack.on('finish', () => resolve(found));
+    unpack.on('error', reject);
+    stream.pipe(unpack);
+  });
+}
+
+export interface PathStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  isDirectory: boolean;
+}
+
+/**
+ * Stats a path in a container, or undefined when it does not exist. Docker's
+ * HEAD stat loses its header in dockerode and pins the socket, so this reads
+ * the first tar header of the path's archive (the path itself) and hangs up.
+ */
+export async function statPath(docker: Dockerode, containerId: string, path: string): Promise<PathStat | undefined> {
+  const request = new AbortController();
+  try {
+    const stream = await docker.getContainer(containerId).getArchive({ path, abortSignal: request.signal });
+    return await new Promise<PathStat>((resolve, reject) => {
+      const unpack = extract();
+      unpack.once('entry', (header) => {
+        resolve({ mode: (header.mode ?? 0) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0, isDirectory: header.type === 'directory' });
+        request.abort();
+      });
+      unpack.on('error', reject);
+      unpack.on('finish', () => reject(new Error(`${path}: empty archive`)));
+      stream.on('error', () => undefined);
+      stream.pipe(unpack);
+    });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw dockerFailure(error, `checking ${path}`);
+  } finally {
+    request.abort();
+  }
+}

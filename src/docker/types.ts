@@ -1,0 +1,82 @@
+/**
+ * The adapter's own types: the rest of Drydock never sees dockerode's.
+ */
+export interface ImageInfo {
+  id: string;
+  /** The image's USER, '' when unset (root). */
+  user: string;
+  repoTags: string[];
+  createdAt: string;
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+  createdAt: string;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  imageId: string;
+  running: boolean;
+  /** Docker's status word: created, running, exited, dead... */
+  status: string;
+  exitCode: number;
+  startedAt?: string;
+  nanoCpus: number;
+  memoryBytes: number;
+  user: string;
+}
+
+export interface ContainerCreateSpec {
+  name: string;
+  imageId: string;
+  labels: Record<string, string>;
+  /** `uid:gid` the main process (and default execs) run as. */
+  user: string;
+  workingDir: string;
+  env: Record<string, string>;
+  /** Replaces the image's ENTRYPOINT and CMD, so any image stays alive. */
+  command: string[];
+  mounts: { volume: string; target: string }[];
+  nanoCpus?: number;
+  memoryBytes?: number;
+}
+
+export type FileChangeKind = 'changed' | 'added' | 'deleted';
+
+export interface FileChange {
+  path: string;
+  kind: FileChangeKind;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ExecOptions {
+  user?: string;
+  env?: Record<string, string>;
+  workingDir?: string;
+  onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+}
+
+export interface PullProgress {
+  /** Docker's status line, e.g. "Downloading" or "Pull complete". */
+  status: string;
+  layer?: string;
+  current?: number;
+  total?: number;
+}
+
+/** A file to put into a container through the archive API (never a command line or env). */
+export interface ArchiveEntry {
+  /** Path relative to the extraction directory. */
+  path: string;
+  type: 'file' | 'directory' | 'symlink';
+  mode: number;
+  uid: number;
+  gid: number;
+  content?: Buffer;
+  linkTarget?: string;
+}

@@ -1,0 +1,22 @@
+import { connect } from '../support/docker';
+import { buildTestImage, removeImage } from '../support/testImage';
+import { benchRebuild } from './rebuild.bench';
+
+/** `npm run bench`: every benchmark, against the real Docker engine; figures go to stdout. */
+async function main(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+  const adapter = await connect();
+  const image = 'drydock-test/bench:1';
+  buildTestImage(image);
+  console.log(`# Drydock benchmarks (${rounds} rounds each, medians; Docker at ${adapter.endpointDescription})`);
+  try {
+    await benchRebuild(adapter, image, rounds);
+  } finally {
+    removeImage(image);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

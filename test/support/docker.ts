@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { DockerAdapter } from '../../src/docker/adapter';
+
+/** A workspace name no other test run uses, so parallel or leftover runs never collide. */
+export function uniqueName(prefix: string): string {
+  return `t-${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export function connect(): Promise<DockerAdapter> {
+  return DockerAdapter.connect();
+}
+
+/** Cleans up by label, never by prune: only what this test's workspaces own goes. */
+export function removeWorkspaceObjects(workspace: string): void {
+  const label = `dev.drydock.workspace=${workspace}`;
+  const containers = docker(['ps', '-aq', '--filter', `label=${label}`]);
+  if (containers) docker(['rm', '-f', ...containers.split('\n')]);
+  const volumes = docker(['volume', 'ls', '-q', '--filter', `label=${label}`]);
+  if (volumes) docker(['volume', 'rm', '-f', ...volumes.split('\n')]);
+}
+
+export function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** Runs a command in a workspace container as the given user (default: the container's). */
+export function dockerExec(container: string, command: string, user?: string): string {
+  return docker(['exec', ...(user ? ['-u', user] : []), container, '/bin/sh', '-c', command]);
+}

@@ -1,0 +1,2 @@
+/** Stands in for the `vscode` module when a test only loads the extension bundle outside a host. */
+export {};

@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isDrydockError } from '../../src/core/errors';
+import { parseEnvPairs, parseWorkspaceSpec, type HostLimits } from '../../src/core/spec';
+
+const LIMITS: HostLimits = { cpus: 4 };
+const MINIMAL = { name: 'api', image: 'ubuntu:24.04' };
+
+const parse = (extra: Record<string, unknown>, limits: HostLimits = LIMITS) => parseWorkspaceSpec({ ...MINIMAL, ...extra }, limits);
+
+/** Asserts an invalid_input DrydockError whose `field` is `field` and whose message contains every fragment. */
+function assertInvalid(fn: () => unknown, field: string, ...fragments: string[]): string {
+  let message = '';
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(isDrydockError(error, 'invalid_input'), `expected invalid_input, got ${String(error)}`);
+    assert.equal(error.field, field, error.message);
+    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should mention "${fragment}"`);
+    message = error.message;
+    return true;
+  });
+  return message;
+}
+
+void describe('parseWorkspaceSpec: defaults', () => {
+  void it('fills env and pullPolicy and adds nothing else', () => {
+    assert.deepEqual(parseWorkspaceSpec(MINIMAL, LIMITS), { name: 'api', image: 'ubuntu:24.04', env: {}, pullPolicy: 'missing' });
+  });
+
+  void it('keeps every given field', () => {
+    const spec = parse({ user: 'dev', cpus: 2, memory: '2g', env: { EDITOR: 'vim' }, pullPolicy: 'always' });
+    assert.deepEqual(spec, { name: 'api', image: 'ubuntu:24.04', user: 'dev', cpus: 2, memoryBytes: 2 * 1024 ** 3, env: { EDITOR: 'vim' }, pullPolicy: 'always' });
+  });
+
+  void it('accepts every pull policy and refuses others', () => {
+    for (const pullPolicy of ['always', 'missing', 'never']) assert.equal(parse({ pullPolicy }).pullPolicy, pullPolicy);
+    assertInvalid(() => parse({ pullPolicy: 'sometimes' }), 'pullPolicy', 'always', 'missing', 'never');
+  });
+
+  void it('refuses input that is not an object', () => {
+    for (const input of [null, undefined, 'api', 42, []]) assert.throws(() => parseWorkspaceSpec(input, LIMITS), (error: unknown) => isDrydockError(error, 'invalid_input'));
+  });
+
+  void it('requires name and image', () => {
+    const message = assertInvalid(() => parseWorkspaceSpec({}, LIMITS), 'name', 'name:', 'is required');
+    assert.match(message, /^image: .*required/m);
+  });
+});
+
+void describe('parseWorkspaceSpec: name', () => {
+  void it('accepts DNS labels up to 63 characters', () => {
+    for (const name of ['a', 'api', 'api-dev', '1api', 'a'.repeat(63)]) assert.equal(parse({ name }).name, name);
+  });
+
+  void it('refuses anything that is not a DNS label', () => {
+    for (const name of ['API', 'Api', '-api', 'api-', 'a'.repeat(64), 'api_dev', '', 'a.b', 'a b']) {
+      assertInvalid(() => parse({ name }), 'name', 'name:', 'DNS label');
+    }
+  });
+
+  void it('refuses a name that is not a string', () => {
+    assertInvalid(() => parse({ name: 7 }), 'name', 'name:');
+  });
+});
+
+void describe('parseWorkspaceSpec: image', () => {
+  void it('accepts image references', () => {
+    const digest = `a@sha256:${'0123456789abcdef'.repeat(4)}`;
+    for (const image of ['ubuntu', 'ubuntu:24.04', 'ghcr.io/org/dev:latest', 'localhost:5000/a/b:1', digest, 'ubuntu:24.04@sha256:' + 'f'.repeat(64), 'my_org/dev-box.v2']) {
+      assert.equal(parse({ image }).image, image);
+    }
+  });
+
+  void it('refuses malformed references with an example', () => {
+    for (const image of ['Ubuntu', 'a b', ':tag', 'x:', '', 'ubuntu:', '/ubuntu', 'ubuntu/', 'a@sha256:xyz']) {
+      assertInvalid(() => parse({ image }), 'image', 'image:', 'ubuntu:24.04');
+    }
+  });
+
+  void it('refuses references longer than 255 characters', () => {
+    assertInvalid(() => parse({ image: 'a'.repeat(256) }), 'image', '255');
+  });
+});
+
+void describe('parseWorkspaceSpec: user', () => {
+  void it('accepts POSIX user names', () => {
+    for (const user of ['dev', '_svc', 'dev-1', 'a_b']) assert.equal(parse({ user }).user, user);
+  });
+
+  void it('leaves user out when not given', () => {
+    assert.ok(!('user' in parse({})));
+  });
+
+  void it('refuses names that are not POSIX user names', () => {
+    for (const user of ['Dev', '1abc', '-dev', 'a'.repeat(33), '', 'de v']) assertInvalid(() => parse({ user }), 'user', 'user:', 'POSIX');
+  });
+
+  void it('refuses root and says what to do instead', () => {
+    assertInvalid(() => parse({ user: 'root' }), 'user', 'user:', 'root', 'non-root');
+  });
+});
+
+void describe('parseWorkspaceSpec: cpus', () => {
+  void it('accepts fractional and whole counts up to the host', () => {
+    assert.equal(parse({ cpus: 0.5 }).cpus, 0.5);
+    assert.equal(parse({ cpus: 4 }).cpus, 4);
+  });
+
+  void it('coerces a numeric string', () => {
+    assert.equal(parse({ cpus: '2' }).cpus, 2);
+  });
+
+  void it('refuses zero and negative counts', () => {
+    for (const cpus of [0, -1, '0']) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'more than 0');
+  });
+
+  void it('refuses text that is not a number', () => {
+    assertInvalid(() => parse({ cpus: 'many' }), 'cpus', 'cpus:');
+  });
+
+  void it("refuses more than the host has, naming the host's count", () => {
+    assertInvalid(() => parse({ cpus: 8 }), 'cpus', 'cpus:', '4');
+    const message = assertInvalid(() => parse({ cpus: 3 }, { cpus: 2 }), 'cpus', '2');
+    assert.ok(!message.includes('4'), message);
+  });
+});
+
+void describe('parseWorkspaceSpec: memory', () => {
+  void it('converts a size into memoryBytes and drops memory', () => {
+    const spec = parse({ memory: '512m' });
+    assert.equal(spec.memoryBytes, 536_870_912);
+    assert.ok(!('memory' in spec));
+  });
+
+  void it('accepts a number of bytes', () => {
+    assert.equal(parse({ memory: 1_048_576_000 }).memoryBytes, 1_048_576_000);
+  });
+
+  void it('leaves memoryBytes out when not given', () => {
+    assert.ok(!('memoryBytes' in parse({})));
+  });
+
+  void it("refuses sizes below Docker's minimum", () => {
+    const message = assertInvalid(() => parse({ memory: '1m' }), 'memory', 'memory:', '6m');
+    assert.ok(!message.startsWith('memory: memory:'), message);
+  });
+
+  void it('refuses text that is not a size and values of the wrong type', () => {
+    assertInvalid(() => parse({ memory: 'lots' }), 'memory', 'memory:', '512m');
+    assertInvalid(() => parse({ memory: true }), 'memory', 'memory:', '512m');
+  });
+});
+
+void describe('parseWorkspaceSpec: env', () => {
+  void it('accepts valid variable names and any string value', () => {
+    const env = { EDITOR: 'vim', _X: '', a1: 'x=y', PATH: '/usr/bin:/bin' };
+    assert.deepEqual(parse({ env }).env, env);
+  });
+
+  void it('refuses invalid variable names, naming the key and the fix', () => {
+    for (const key of ['1BAD', 'A-B', 'A B', '']) {
+      assertInvalid(() => parse({ env: { [key]: 'x' } }), `env.${key}`, 'env', 'variable name');
+    }
+  });
+
+  void it('refuses a NUL byte in a value', () => {
+    assertInvalid(() => parse({ env: { A: 'x\0y' } }), 'env.A', 'env.A', 'NUL');
+  });
+
+  void it('refuses values that are not strings', () => {
+    assertInvalid(() => parse({ env: { A: 1 } }), 'env.A', 'env.A', 'string');
+  });
+});
+
+void describe('parseWorkspaceSpec: errors', () => {
+  void it('refuses an unknown field, naming it and the known ones', () => {
+    assertInvalid(() => parse({ colour: 'red' }), 'colour', 'colour', 'not a workspace field', 'pullPolicy');
+  });
+
+  void it('reports every problem in one error whose field is the first one', () => {
+    const message = assertInvalid(() => parseWorkspaceSpec({ name: 'API', image: 'Ubuntu', cpus: 0, memory: '1m', colour: 'red' }, LIMITS), 'name');
+    const lines = message.split('\n');
+    assert.equal(lines.length, 5, message);
+    assert.ok(lines[0].startsWith('name: '), message);
+    for (const field of ['image', 'cpus', 'memory', 'colour']) {
+      assert.ok(
+        lines.some((line) => line.startsWith(`${field}: `)),
+        `"${message}" should report ${field}`,
+      );
+    }
+  });
+
+  void it('reports zod and size problems together', () => {
+    const message = assertInvalid(() => parse({ env: { A: 1 }, memory: 'lots' }), 'env.A');
+    assert.match(message, /^env\.A: /m);
+    assert.match(message, /^memory: /m);
+  });
+});
+
+void describe('parseEnvPairs', () => {
+  void it('splits at the first "="', () => {
+    assert.deepEqual(parseEnvPairs(['A=b=c']), { A: 'b=c' });
+    assert.deepEqual(parseEnvPairs(['EDITOR=vim', 'EMPTY=', 'URL=http://x?a=1']), { EDITOR: 'vim', EMPTY: '', URL: 'http://x?a=1' });
+  });
+
+  void it('lets a later pair win', () => {
+    assert.deepEqual(parseEnvPairs(['A=1', 'A=2']), { A: '2' });
+  });
+
+  void it('returns an empty record for no pairs', () => {
+    assert.deepEqual(parseEnvPairs([]), {});
+  });
+
+  void it('refuses pairs without a key, suggesting KEY=VALUE', () => {
+    for (const pair of ['=x', 'nokey', '']) assertInvalid(() => parseEnvPairs([pair]), 'env', 'env:', 'KEY=VALUE');
+  });
+
+  void it('names the field it was given', () => {
+    assertInvalid(() => parseEnvPairs(['nokey'], 'hookEnv'), 'hookEnv', 'hookEnv:', '"nokey"');
+  });
+});
