@@ -24,6 +24,8 @@ export default tseslint.config(
     },
   },
   { files: ['src/extension/**/*.ts', 'test/extension/**/*.ts'], rules: restrict([dockerodeOnlyInDocker]) },
+  // Tests may ask the engine directly, to check what Drydock did without trusting its adapter.
+  { files: ['test/integration/**/*.ts', 'test/support/**/*.ts'], rules: restrict([vscodeOnlyInExtension]) },
   { files: ['src/docker/**/*.ts'], rules: restrict([vscodeOnlyInExtension], [{ group: ['**/backend/**', '**/cli/**', '**/extension/**'], message: 'docker/ may depend on core only.' }]) },
   {
     files: ['src/core/**/*.ts'],

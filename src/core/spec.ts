@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { DrydockError } from './errors';
+import { parseDuration } from './duration';
+import { DrydockError, errorMessage } from './errors';
+import { checkBranch, checkDotfilesUrl, secretTargetInHome } from './hookPlan';
 import { parseMemory } from './memory';
 import { WORKSPACE_NAME } from './names';
 
@@ -18,7 +20,29 @@ export interface WorkspaceSpec {
   memoryBytes?: number;
   env: Record<string, string>;
   pullPolicy: PullPolicy;
+  /** Run as the user on every build when the image has it (Coder's convention). */
+  configurePath: string;
+  /** Each hook process (configure, dotfiles install, personalize) is killed after this. */
+  hookTimeoutMs: number;
+  /** Host path of the git SSH private key; its `.pub` beside it. */
+  sshKey?: string;
+  /** known_hosts content for ~/.ssh/known_hosts. */
+  knownHosts?: string;
+  secrets: SecretFile[];
+  dotfiles?: { url: string; branch?: string };
 }
+
+export interface SecretFile {
+  /** Absolute host path. */
+  source: string;
+  /** Path relative to home. */
+  target: string;
+  mode: number;
+}
+
+export const DEFAULT_CONFIGURE_PATH = '/coder/configure';
+export const DEFAULT_HOOK_TIMEOUT = '10m';
+const FIELDS = 'name, image, user, cpus, memory, env, pullPolicy, configurePath, hookTimeout, sshKey, knownHosts, secrets, dotfiles';
 
 export interface HostLimits {
   cpus: number;
@@ -56,7 +80,7 @@ function schema(limits: HostLimits) {
         .refine((cpus) => Number.isFinite(cpus) && cpus > 0, { error: 'must be more than 0, e.g. 2 or 0.5.' })
         .refine((cpus) => cpus <= limits.cpus, { error: `is more than this host has (${limits.cpus}); ask for ${limits.cpus} or fewer.` })
         .optional(),
-      memory: z.union([z.string(), z.number()], { error: 'must be a size such as 512m or 2g.' }).optional(),
+      memory: z.union([z.string(), z.number()], { error: 'must be a size such as 512m or 2g.' }).transform(parsedBy((text) => parseMemory(String(text)))).optional(),
       env: z
         .record(
           z.string().regex(ENV_KEY, { error: 'is not a valid variable name; use letters, digits and "_", not starting with a digit.' }),
@@ -64,18 +88,82 @@ function schema(limits: HostLimits) {
         )
         .default({}),
       pullPolicy: z.enum(['always', 'missing', 'never'], { error: 'must be "always", "missing" or "never".' }).default('missing'),
+      configurePath: z
+        .string()
+        .regex(/^\/[^\0]*[^/]$/, { error: 'must be an absolute path in the image, such as /coder/configure.' })
+        .default(DEFAULT_CONFIGURE_PATH),
+      hookTimeout: z.string({ error: 'must be a duration such as 10m.' }).default(DEFAULT_HOOK_TIMEOUT).transform(parsedBy((text) => parseDuration(text))),
+      sshKey: hostPath('the private key, e.g. /home/me/.ssh/id_ed25519').optional(),
+      knownHosts: z.string({ error: 'must be the text of a known_hosts file.' }).optional(),
+      secrets: z
+        .array(
+          z
+            .object({
+              source: hostPath('the secret file on this machine'),
+              target: z.string({ error: 'is required: the path under home, e.g. ".config/gh/hosts.yml".' }),
+              mode: z
+                .union([z.number().int(), z.string()], { error: 'must be an octal mode such as 0600.' })
+                .transform(parsedBy(parseMode))
+                .default(0o600),
+            })
+            .strict(),
+        )
+        .default([]),
+      dotfiles: z
+        .object({
+          url: z.string({ error: 'is required: the dotfiles repository URL.' }).superRefine(refuseWith(checkDotfilesUrl)),
+          branch: z.string().superRefine(refuseWith(checkBranch)).optional(),
+        })
+        .strict()
+        .optional(),
     })
-    .strict();
+    .strict()
+    .superRefine((spec, context) => {
+      // Secrets that would leave home are refused before any build starts.
+      spec.secrets.forEach((secret, index) => {
+        const target = secretTargetInHome(secret.target, spec.user);
+        if ('error' in target) context.addIssue({ code: 'custom', path: ['secrets', index, 'target'], message: target.error });
+      });
+    });
+}
+
+function parseMode(mode: number | string): number {
+  const value = typeof mode === 'number' ? mode : /^0?[0-7]{3,4}$/.test(mode) ? parseInt(mode, 8) : NaN;
+  if (!(value >= 0 && value <= 0o7777)) throw new Error(`${String(mode)} is not an octal mode; give one such as 0600 or 0640.`);
+  return value;
+}
+
+function hostPath(what: string) {
+  return z.string({ error: `is required: ${what}.` }).regex(/^\/[^\0]*$/, { error: `must be an absolute path to ${what}.` });
+}
+
+/** A zod transform from a parser that throws our errors, keeping their message. */
+function parsedBy<In, Out>(parse: (value: In) => Out) {
+  return (value: In, context: z.RefinementCtx): Out => {
+    try {
+      return parse(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: errorMessage(error).replace(/^[\w.]+: /, '') });
+      return z.NEVER;
+    }
+  };
+}
+
+function refuseWith(check: (value: string) => string | undefined) {
+  return (value: string, context: z.RefinementCtx): void => {
+    const problem = check(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  };
 }
 
 /** Validates untrusted input (CLI, API, state file) into a WorkspaceSpec or throws one error listing every problem. */
 export function parseWorkspaceSpec(input: unknown, limits: HostLimits): WorkspaceSpec {
   const result = schema(limits).safeParse(input);
-  const problems: { field: string; message: string }[] = [];
   if (!result.success) {
+    const problems: { field: string; message: string }[] = [];
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) problems.push({ field: key, message: 'is not a workspace field; remove it (fields: name, image, user, cpus, memory, env, pullPolicy).' });
+        for (const key of issue.keys) problems.push({ field: key, message: `is not a workspace field; remove it (fields: ${FIELDS}).` });
       } else if (issue.code === 'invalid_key') {
         // zod reports a bad record key as "Invalid key in record"; our message is in the nested issue.
         problems.push({ field: issue.path.map(String).join('.'), message: issue.issues[0]?.message ?? issue.message });
@@ -83,24 +171,27 @@ export function parseWorkspaceSpec(input: unknown, limits: HostLimits): Workspac
         problems.push({ field: issue.path.map(String).join('.') || 'spec', message: issue.message });
       }
     }
-  }
-  let memoryBytes: number | undefined;
-  const rawMemory = (input as { memory?: unknown } | null)?.memory;
-  if (rawMemory !== undefined && (typeof rawMemory === 'string' || typeof rawMemory === 'number')) {
-    try {
-      memoryBytes = parseMemory(String(rawMemory));
-    } catch (error) {
-      problems.push({ field: 'memory', message: (error as Error).message.replace(/^memory: /, '') });
-    }
-  }
-  if (problems.length > 0 || !result.success) {
+    // Report in the order of the fields, whatever order zod found them in.
+    const order = FIELDS.split(', ');
+    const rank = (field: string): number => {
+      const index = order.indexOf(field.split('.')[0] ?? '');
+      return index < 0 ? order.length : index;
+    };
+    problems.sort((a, b) => rank(a.field) - rank(b.field));
     const first = problems[0];
     const message = problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n');
-    throw new DrydockError('invalid_input', message, first.field);
+    throw new DrydockError('invalid_input', message, first?.field);
   }
-  const { name, image, user, cpus, env, pullPolicy } = result.data;
-  const spec: WorkspaceSpec = { name, image, user, cpus, env, pullPolicy };
-  if (memoryBytes !== undefined) spec.memoryBytes = memoryBytes;
+  const { memory, hookTimeout, secrets, ...rest } = result.data;
+  const spec: WorkspaceSpec = {
+    ...rest,
+    hookTimeoutMs: hookTimeout,
+    secrets: secrets.map((secret) => {
+      const target = secretTargetInHome(secret.target, rest.user);
+      return { ...secret, target: 'relative' in target ? target.relative : secret.target };
+    }),
+  };
+  if (memory !== undefined) spec.memoryBytes = memory;
   return dropUndefined(spec);
 }
 

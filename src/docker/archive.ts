@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { pack as packDirectory } from 'tar-fs';
 import { pack, extract } from 'tar-stream';
 import { dockerFailure, isNotFound } from './errors';
 import type { ArchiveEntry } from './types';
@@ -101,5 +102,20 @@ export async function statPath(docker: Dockerode, containerId: string, path: str
     throw dockerFailure(error, `checking ${path}`);
   } finally {
     request.abort();
+  }
+}
+
+/**
+ * Copies a host directory into a container as `<parent>/<name>`, streamed
+ * (never held in memory), every entry owned by uid:gid, modes and symlinks kept.
+ */
+export async function putDirectory(docker: Dockerode, containerId: string, hostDirectory: string, parent: string, name: string, owner: { uid: number; gid: number }): Promise<void> {
+  const stream = packDirectory(hostDirectory, {
+    map: (header) => ({ ...header, name: header.name === '.' ? `${name}/` : `${name}/${header.name}`, uid: owner.uid, gid: owner.gid, uname: '', gname: '' }),
+  });
+  try {
+    await docker.getContainer(containerId).putArchive(stream as unknown as NodeJS.ReadableStream, { path: parent });
+  } catch (error) {
+    throw dockerFailure(error, `copying ${hostDirectory} into ${parent}/${name}`);
   }
 }

@@ -18,12 +18,21 @@ export async function execInContainer(docker: Dockerode, containerId: string, co
       ...(options.env ? { Env: Object.entries(options.env).map(([key, value]) => `${key}=${value}`) } : {}),
     });
     const stream = await exec.start({ hijack: true, stdin: false });
+    let abandoned = false;
     await new Promise<void>((resolve, reject) => {
+      const hangUp = (): void => {
+        abandoned = true;
+        (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+        resolve();
+      };
+      if (options.signal?.aborted) return hangUp();
+      options.signal?.addEventListener('abort', hangUp, { once: true });
       docker.modem.demuxStream(stream, sink('stdout', options.onOutput), sink('stderr', options.onOutput));
       stream.on('end', resolve);
       stream.on('close', resolve);
-      stream.on('error', reject);
+      stream.on('error', (error) => (abandoned ? resolve() : reject(error)));
     });
+    if (abandoned) return -1;
     // The stream can end a moment before Docker records the exit code.
     for (let attempt = 0; ; attempt++) {
       const info = await exec.inspect();

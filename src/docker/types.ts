@@ -59,6 +59,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   workingDir?: string;
   onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+  /** Hangs up on the process's output; the exit code is then -1. Docker has no exec kill: killing is the caller's job. */
+  signal?: AbortSignal;
 }
 
 export interface PullProgress {

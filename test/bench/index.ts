@@ -1,5 +1,6 @@
 import { connect } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
+import { benchHooks } from './hooks.bench';
 import { benchRebuild } from './rebuild.bench';
 
 /** `npm run bench`: every benchmark, against the real Docker engine; figures go to stdout. */
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   console.log(`# Drydock benchmarks (${rounds} rounds each, medians; Docker at ${adapter.endpointDescription})`);
   try {
     await benchRebuild(adapter, image, rounds);
+    await benchHooks(adapter, image, rounds);
   } finally {
     removeImage(image);
   }

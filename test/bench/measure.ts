@@ -32,7 +32,7 @@ export function report(title: string, samples: Sample[], target?: { max: number;
     console.log(`  ${sample.label.padEnd(44)} median ${median(sample.runsMs).toFixed(1).padStart(8)} ms   runs: ${sample.runsMs.map((ms) => ms.toFixed(0)).join(' ')}`);
   }
   const ratio = median(samples[0].runsMs) / median(samples[1].runsMs);
-  const verdict = target ? (ratio <= (target.goal ?? target.max) ? 'meets the goal' : ratio <= target.max ? 'meets the target' : 'MISSES the target') : '';
+  const verdict = !target ? '' : target.goal !== undefined && ratio <= target.goal ? 'meets the goal' : ratio <= target.max ? 'meets the target' : 'MISSES the target';
   console.log(`  ratio ${samples[0].label} / ${samples[1].label}: ${ratio.toFixed(2)}${target ? ` (target <= ${target.max}${target.goal ? `, goal ${target.goal}` : ''}: ${verdict})` : ''}`);
   return { ratio };
 }

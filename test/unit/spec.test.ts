@@ -23,12 +23,31 @@ function assertInvalid(fn: () => unknown, field: string, ...fragments: string[])
 
 void describe('parseWorkspaceSpec: defaults', () => {
   void it('fills env and pullPolicy and adds nothing else', () => {
-    assert.deepEqual(parseWorkspaceSpec(MINIMAL, LIMITS), { name: 'api', image: 'ubuntu:24.04', env: {}, pullPolicy: 'missing' });
+    assert.deepEqual(parseWorkspaceSpec(MINIMAL, LIMITS), {
+      name: 'api',
+      image: 'ubuntu:24.04',
+      env: {},
+      pullPolicy: 'missing',
+      configurePath: '/coder/configure',
+      hookTimeoutMs: 600_000,
+      secrets: [],
+    });
   });
 
   void it('keeps every given field', () => {
     const spec = parse({ user: 'dev', cpus: 2, memory: '2g', env: { EDITOR: 'vim' }, pullPolicy: 'always' });
-    assert.deepEqual(spec, { name: 'api', image: 'ubuntu:24.04', user: 'dev', cpus: 2, memoryBytes: 2 * 1024 ** 3, env: { EDITOR: 'vim' }, pullPolicy: 'always' });
+    assert.deepEqual(spec, {
+      name: 'api',
+      image: 'ubuntu:24.04',
+      user: 'dev',
+      cpus: 2,
+      memoryBytes: 2 * 1024 ** 3,
+      env: { EDITOR: 'vim' },
+      pullPolicy: 'always',
+      configurePath: '/coder/configure',
+      hookTimeoutMs: 600_000,
+      secrets: [],
+    });
   });
 
   void it('accepts every pull policy and refuses others', () => {
@@ -190,7 +209,7 @@ void describe('parseWorkspaceSpec: errors', () => {
   });
 
   void it('reports zod and size problems together', () => {
-    const message = assertInvalid(() => parse({ env: { A: 1 }, memory: 'lots' }), 'env.A');
+    const message = assertInvalid(() => parse({ env: { A: 1 }, memory: 'lots' }), 'memory');
     assert.match(message, /^env\.A: /m);
     assert.match(message, /^memory: /m);
   });
@@ -216,5 +235,39 @@ void describe('parseEnvPairs', () => {
 
   void it('names the field it was given', () => {
     assertInvalid(() => parseEnvPairs(['nokey'], 'hookEnv'), 'hookEnv', 'hookEnv:', '"nokey"');
+  });
+});
+
+void describe('parseWorkspaceSpec: hooks', () => {
+  void it('reads hook settings, with secret targets made relative to home', () => {
+    const spec = parse({
+      user: 'dev',
+      configurePath: '/opt/setup',
+      hookTimeout: '1h30m',
+      sshKey: '/home/me/.ssh/id_ed25519',
+      knownHosts: 'github.com ssh-ed25519 AAAA\n',
+      secrets: [{ source: '/home/me/token', target: '/home/dev/.config/tool/token', mode: '0640' }, { source: '/home/me/netrc', target: '~/.netrc' }],
+      dotfiles: { url: 'https://github.com/me/dotfiles', branch: 'main' },
+    });
+    assert.equal(spec.configurePath, '/opt/setup');
+    assert.equal(spec.hookTimeoutMs, 90 * 60_000);
+    assert.deepEqual(spec.secrets, [
+      { source: '/home/me/token', target: '.config/tool/token', mode: 0o640 },
+      { source: '/home/me/netrc', target: '.netrc', mode: 0o600 },
+    ]);
+    assert.deepEqual(spec.dotfiles, { url: 'https://github.com/me/dotfiles', branch: 'main' });
+  });
+
+  void it('refuses a secret that leaves home, naming the secret', () => {
+    assertInvalid(() => parse({ secrets: [{ source: '/tmp/a', target: '.ok' }, { source: '/tmp/b', target: '../../etc/cron.d/x' }] }), 'secrets.1.target', 'leaves home');
+  });
+
+  void it('refuses relative host paths, bad modes, bad timeouts and option-like dotfiles', () => {
+    assertInvalid(() => parse({ sshKey: 'id_rsa' }), 'sshKey', 'absolute path');
+    assertInvalid(() => parse({ secrets: [{ source: '/tmp/a', target: '.a', mode: '999' }] }), 'secrets.0.mode', 'octal');
+    assertInvalid(() => parse({ hookTimeout: 'soon' }), 'hookTimeout', '90m');
+    assertInvalid(() => parse({ configurePath: 'coder/configure' }), 'configurePath', 'absolute');
+    assertInvalid(() => parse({ dotfiles: { url: '--upload-pack=x' } }), 'dotfiles.url', 'option');
+    assertInvalid(() => parse({ dotfiles: { url: '/tmp/dots', branch: '-b' } }), 'dotfiles.branch', 'option');
   });
 });

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { DrydockError, errorMessage } from '../../core/errors';
+import { checkBranch, checkDotfilesUrl } from '../../core/hookPlan';
+
+/**
+ * Dotfiles are cloned and updated on the host with simple-git: the image
+ * needs no git, and the user's own credentials (agent, helpers) work. One
+ * checkout per URL, updated in place on later builds.
+ */
+export class DotfilesCache {
+  constructor(private readonly root: string) {}
+
+  /** Clones or updates the repository; resolves with the checkout folder and its commit. */
+  async sync(url: string, branch: string | undefined, timeoutMs: number): Promise<{ directory: string; commit: string; cloned: boolean }> {
+    const urlProblem = checkDotfilesUrl(url);
+    if (urlProblem) throw new DrydockError('invalid_input', `dotfiles.url: ${urlProblem}`, 'dotfiles.url');
+    const branchProblem = branch === undefined ? undefined : checkBranch(branch);
+    if (branchProblem) throw new DrydockError('invalid_input', `dotfiles.branch: ${branchProblem}`, 'dotfiles.branch');
+
+    const directory = join(this.root, createHash('sha256').update(url).digest('hex').slice(0, 16));
+    await mkdir(this.root, { recursive: true });
+    const cloned = !existsSync(join(directory, '.git'));
+    try {
+      if (!cloned) {
+        const repo = git(directory, timeoutMs);
+        await repo.fetch(['--prune', '--', 'origin', branch ?? 'HEAD']);
+        await repo.reset(['--hard', 'FETCH_HEAD']);
+        await repo.clean('f', ['-d', '-x']);
+      } else {
+        // Clone next to the final place and rename, so a failed clone leaves no half checkout.
+        const partial = `${directory}.partial`;
+        await rm(partial, { recursive: true, force: true });
+        await git(this.root, timeoutMs).clone(url, partial, [...(branch ? ['--branch', branch] : []), '--single-branch']);
+        await rm(directory, { recursive: true, force: true });
+        await rename(partial, directory);
+      }
+    } catch (error) {
+      throw new DrydockError('hook_failed', `dotfiles: git could not ${cloned ? 'clone' : 'fetch'} ${url}${branch ? ` (branch ${branch})` : ''}: ${gitMessage(error)}`);
+    }
+    const commit = (await git(directory, timeoutMs).revparse(['HEAD'])).trim();
+    return { directory, commit, cloned };
+  }
+}
+
+function git(baseDir: string, timeoutMs: number): SimpleGit {
+  // Our own GIT_SSH_COMMAND is a fixed string, so simple-git's guard against caller-supplied ones can be relaxed.
+  return simpleGit({ baseDir, timeout: { block: timeoutMs }, unsafe: { allowUnsafeSshCommand: true } }).env({
+    ...process.env,
+    // Never wait for a password prompt nobody will see.
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+  });
+}
+
+function gitMessage(error: unknown): string {
+  return errorMessage(error).trim().split('\n').filter((line) => line.trim() !== '').slice(-3).join(' / ');
+}

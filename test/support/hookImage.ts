@@ -1,0 +1,25 @@
+import { buildTestImage } from './testImage';
+
+/**
+ * A test image whose /coder/configure reports who it runs as, counts its runs
+ * in home (to prove hooks run on every build) and can be told by the
+ * workspace env to fail or hang.
+ */
+export const CONFIGURE_SCRIPT = `#!/bin/sh
+echo "configure uid=$(id -u) user=$USER home=$HOME pwd=$(pwd)"
+echo run >> "$HOME/.configure-runs"
+case "$CONFIGURE_MODE" in
+  fail) echo "configure is failing on purpose" >&2; exit 3 ;;
+  slow) echo "sleeping"; sleep 300; echo "never printed" ;;
+  pause) sleep 2; echo "paused" ;;
+esac
+exit 0
+`;
+
+export function buildHookImage(tag: string): void {
+  buildTestImage(tag, { files: { '/coder/configure': { content: CONFIGURE_SCRIPT, mode: 0o755 } } });
+}
+
+export function buildImageWithUnexecutableConfigure(tag: string): void {
+  buildTestImage(tag, { files: { '/coder/configure': { content: CONFIGURE_SCRIPT, mode: 0o644 } } });
+}
