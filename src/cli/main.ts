@@ -1,25 +1,67 @@
+import { errorMessage, isDrydockError } from '../core/errors';
 import { VERSION } from '../core/version';
+import { create } from './commands/create';
+import { daemon } from './commands/daemon';
+import { exec, shell } from './commands/exec';
+import { logs } from './commands/logs';
+import { ls } from './commands/ls';
+import { rebuild } from './commands/rebuild';
+import { rm } from './commands/rm';
+import { status } from './commands/status';
+import { stop } from './commands/stop';
+import { UsageError, createContext, type Command } from './context';
 
-const USAGE = `drydock ${VERSION}: Docker-backed development workspaces
+const COMMANDS: Command[] = [ls, status, create, rebuild, stop, rm, logs, exec, shell, daemon];
 
-Usage: drydock <command> [options]
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return `drydock ${VERSION}: Docker-backed development workspaces
 
-  --version   print the version
-  --help      show this help
+Usage: drydock <command> [options]      drydock <command> --help for details
+
+${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+
+Exit codes: 0 success, 1 failure, 2 usage.
 `;
+}
 
-function main(argv: string[]): number {
-  const [command] = argv;
-  if (command === '--version' || command === 'version') {
+/** Exit codes: 0 success, 1 failure, 2 usage. */
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === '--version' || name === 'version') {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  if (command === undefined || command === '--help' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = COMMANDS.find((command) => command.name === args[0]);
+    process.stdout.write(topic ? `${topic.usage}\n` : usage());
+    return name === undefined ? 2 : 0;
   }
-  process.stderr.write(`drydock: unknown command "${command}"; run \`drydock --help\` for the commands.\n`);
-  return 2;
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    process.stderr.write(`drydock: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(createContext(args));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`drydock ${command.name}: ${error.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`drydock ${command.name}: ${isDrydockError(error) ? error.message : errorMessage(error)}\n`);
+    return 1;
+  }
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`drydock: ${errorMessage(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'image_missing'
   | 'user_missing'
   | 'docker_unreachable'
+  | 'backend_down'
   | 'docker_error'
   | 'hook_failed'
   | 'policy_refused'

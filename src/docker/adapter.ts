@@ -3,11 +3,13 @@ import { putDirectory, putEntries, readFile, statPath, type PathStat } from './a
 import { connectDocker, type Connection } from './connect';
 import { containerChanges, createContainer, inspectContainer, listContainers, removeContainer, renameContainer, startContainer, stopContainer, type ContainerSummary } from './containers';
 import { execInContainer } from './exec';
+import { followContainerEvents, type ContainerEvent } from './events';
+import { createInteractiveExec, type InteractiveExec, type InteractiveExecOptions } from './interactiveExec';
 import { inspectImage, listImageTags, pullImage, readImageFile } from './images';
 import { createVolume, inspectVolume, listVolumes, removeVolume } from './volumes';
 import type { ArchiveEntry, ContainerCreateSpec, ContainerInfo, ExecOptions, FileChange, ImageInfo, PullProgress, VolumeInfo } from './types';
 
-export type { ContainerSummary, PathStat };
+export type { ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat };
 export type * from './types';
 
 /**
@@ -58,6 +60,12 @@ export class DockerAdapter {
     list: (labels: Record<string, string>): Promise<ContainerSummary[]> => listContainers(this.docker, labels),
     changes: (id: string): Promise<FileChange[]> => containerChanges(this.docker, id),
     exec: (id: string, command: string[], options?: ExecOptions): Promise<number> => execInContainer(this.docker, id, command, options),
+    interactiveExec: (id: string, options: InteractiveExecOptions): Promise<InteractiveExec> => createInteractiveExec(this.docker, id, options),
+  };
+
+  readonly events = {
+    followContainers: (labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onEnd: (error?: Error) => void): Promise<() => void> =>
+      followContainerEvents(this.docker, labels, onEvent, onEnd),
   };
 
   readonly files = {

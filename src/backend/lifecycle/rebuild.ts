@@ -121,7 +121,7 @@ async function resolveUser(docker: DockerAdapter, image: ImageInfo, spec: Worksp
   return resolveWorkspaceUser({ requested: spec.user, imageUser: image.user, passwd, image: spec.image });
 }
 
-async function ensureHomeVolume(docker: DockerAdapter, workspace: string, reporter: BuildReporter): Promise<void> {
+export async function ensureHomeVolume(docker: DockerAdapter, workspace: string, reporter: BuildReporter): Promise<void> {
   const name = homeVolumeName(workspace);
   const existing = await docker.volumes.inspect(name);
   if (existing) {

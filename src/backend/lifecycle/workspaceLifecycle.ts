@@ -5,7 +5,7 @@ import type { WorkspaceSpec } from '../../core/spec';
 import type { DockerAdapter, FileChange } from '../../docker/adapter';
 import { silentReporter, type BuildReporter } from '../build/reporter';
 import { WorkspaceLocks } from './buildLock';
-import { managedContainer, rebuildWorkspace } from './rebuild';
+import { ensureHomeVolume, managedContainer, rebuildWorkspace } from './rebuild';
 import type { BuildResult, HookStage, WorkspaceObservation } from './types';
 
 export interface LifecycleOptions {
@@ -42,6 +42,36 @@ export class WorkspaceLifecycle {
     } finally {
       release();
     }
+  }
+
+  /** Creates the home volume (a workspace that is `off` has one); an existing one of ours is kept. */
+  async createHome(workspace: string): Promise<void> {
+    await ensureHomeVolume(this.docker, workspace, silentReporter);
+  }
+
+  /**
+   * Removes the `-next` containers of builds that died with their process
+   * (a crash or kill mid-build), except those of builds still running here.
+   */
+  async removeInterruptedBuildContainers(buildingNow: ReadonlySet<string>): Promise<string[]> {
+    const removed: string[] = [];
+    for (const container of await this.docker.containers.list({ [LABEL.managed]: 'true' })) {
+      const workspace = container.labels[LABEL.workspace];
+      if (!workspace || buildingNow.has(workspace) || container.name !== `${containerName(workspace)}-next`) continue;
+      await this.docker.containers.remove(container.id);
+      removed.push(container.name);
+    }
+    return removed;
+  }
+
+  /** The workspace's running container and user, for execs and terminals. */
+  async runningContainer(workspace: string): Promise<{ id: string; user: string; home: string }> {
+    const container = await managedContainer(this.docker, workspace);
+    if (!container?.running) {
+      throw new DrydockError('conflict', `workspace ${workspace} is not running; rebuild it first (drydock rebuild ${workspace}).`);
+    }
+    const user = container.labels[LABEL.user] ?? '';
+    return { id: container.id, user, home: homeDir(user) };
   }
 
   /** SIGTERM, SIGKILL after the grace period, then the container is removed. Home stays. */
@@ -112,7 +142,8 @@ export class WorkspaceLifecycle {
     if (!container) return [];
     const home = homeDir(container.labels[LABEL.user] ?? '');
     const changes = await this.docker.containers.changes(container.id);
-    return changes.filter((change) => !isHomeOrAncestor(change.path, home));
+    const kept = [home, DOCKER_INIT_PATH];
+    return changes.filter((change) => !kept.some((path) => isPathOrAncestor(change.path, path)));
   }
 
   /** The labels that mark this workspace's objects; exposed for reconcilers and tests. */
@@ -125,9 +156,15 @@ export class WorkspaceLifecycle {
   }
 }
 
-/** Home itself and what is under it survive; its parents show as "changed" only because home is mounted there. */
-function isHomeOrAncestor(path: string, home: string): boolean {
-  return path === home || path.startsWith(`${home}/`) || home.startsWith(`${path}/`);
+/** Docker's own init binary, mounted into every container with `Init: true`: not the user's change. */
+const DOCKER_INIT_PATH = '/sbin/docker-init';
+
+/**
+ * Home and what is under it survive a rebuild; its parents (and Docker's
+ * init binary's) show as changed only because something is mounted there.
+ */
+function isPathOrAncestor(path: string, mounted: string): boolean {
+  return path === mounted || path.startsWith(`${mounted}/`) || mounted.startsWith(`${path}/`);
 }
 
 function describeContainer(container: { id: string; status: string; imageId: string; labels: Record<string, string> }): NonNullable<WorkspaceObservation['container']> {

@@ -1,0 +1,114 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { DrydockError } from '../../core/errors';
+import type { ApiErrorBody } from './protocol';
+
+/**
+ * The backend API as the CLI and the extension use it: JSON requests,
+ * server-sent event streams and upgraded exec streams over the Unix socket.
+ */
+export class ApiClient {
+  constructor(readonly socketPath: string) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    const text = await readAll(response);
+    if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  async text(path: string): Promise<string> {
+    const response = await this.send('GET', path);
+    const text = await readAll(response);
+    if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, text);
+    return text;
+  }
+
+  /** Follows a server-sent event stream until the server ends it or `signal` aborts. */
+  async stream(path: string, onEvent: (data: unknown, event: string) => void, signal?: AbortSignal): Promise<void> {
+    const response = await this.send('GET', path, undefined, signal);
+    if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, await readAll(response));
+    let buffer = '';
+    await new Promise<void>((resolve, reject) => {
+      signal?.addEventListener('abort', () => {
+        response.destroy();
+        resolve();
+      });
+      response.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        let boundary: number;
+        while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, boundary);
+          buffer = buffer.slice(boundary + 2);
+          let event = 'message';
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('data: ')) data.push(line.slice(6));
+          }
+          if (data.length > 0) onEvent(JSON.parse(data.join('\n')) as unknown, event);
+        }
+      });
+      response.on('end', resolve);
+      response.on('error', (error) => (signal?.aborted ? resolve() : reject(error)));
+    });
+  }
+
+  /** Upgrades to the raw stream of an exec session. */
+  attach(path: string): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest({ socketPath: this.socketPath, path, method: 'POST', headers: { connection: 'Upgrade', upgrade: 'tcp' } });
+      request.on('upgrade', (_response, socket) => resolve(socket));
+      request.on('response', (response: IncomingMessage) => {
+        void readAll(response).then((text) => reject(toError(response.statusCode ?? 500, text)));
+      });
+      request.on('error', (error) => reject(unreachable(this.socketPath, error)));
+      request.end();
+    });
+  }
+
+  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const request = httpRequest({
+        socketPath: this.socketPath,
+        path,
+        method,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        ...(signal ? { signal } : {}),
+      });
+      request.on('response', resolve);
+      request.on('error', (error) => reject(unreachable(this.socketPath, error)));
+      request.end(payload);
+    });
+  }
+}
+
+function readAll(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+  });
+}
+
+function toError(status: number, text: string): DrydockError {
+  try {
+    const body = JSON.parse(text) as ApiErrorBody;
+    return new DrydockError(body.error.code, body.error.message, body.error.field);
+  } catch {
+    return new DrydockError('internal', `the backend answered ${status}: ${text.slice(0, 200)}`);
+  }
+}
+
+/** A backend that does not answer (no socket, nobody listening): the daemon launcher starts one. */
+export function isBackendDown(error: unknown): boolean {
+  return error instanceof DrydockError && error.code === 'backend_down';
+}
+
+function unreachable(socketPath: string, error: Error & { code?: string }): DrydockError {
+  if (error.name === 'AbortError') return new DrydockError('interrupted', 'cancelled');
+  const down = error.code === 'ENOENT' || error.code === 'ECONNREFUSED';
+  return new DrydockError(down ? 'backend_down' : 'internal', `the Drydock backend at ${socketPath} does not answer (${error.code ?? error.message}); start it with \`drydock daemon start\`.`);
+}

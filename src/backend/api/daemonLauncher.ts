@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { DrydockError } from '../../core/errors';
+import type { DaemonPaths } from '../daemon/paths';
+import { ApiClient, isBackendDown } from './client';
+import { paths as api, type Health } from './protocol';
+
+export interface LaunchOptions {
+  paths: DaemonPaths;
+  /** The backend bundle (dist/backend.js). */
+  backendScript: string;
+  /** The Node that runs it: this process's by default (VS Code passes its own with ELECTRON_RUN_AS_NODE). */
+  nodePath?: string;
+  env?: NodeJS.ProcessEnv;
+  version: string;
+  timeoutMs?: number;
+  /** Told when a backend is being started or replaced, for a progress line. */
+  onStatus?: (message: string) => void;
+}
+
+/**
+ * A client of a backend of our own version: started when none answers
+ * (detached, so it outlives this process), and replaced gracefully when the
+ * running one is another version.
+ */
+export async function connectBackend(options: LaunchOptions): Promise<ApiClient> {
+  const client = new ApiClient(options.paths.socketPath);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const health = await client.request<Health>('GET', api.health).catch((error: unknown) => {
+    if (isBackendDown(error)) return undefined;
+    throw error;
+  });
+  if (health?.version === options.version) return client;
+  if (health) {
+    options.onStatus?.(`Restarting the Drydock backend (running ${health.version}, this is ${options.version})...`);
+    await client.request('POST', api.shutdown);
+    await waitFor(async () => !(await answers(client)), timeoutMs * 2, 'the old backend to stop');
+  } else {
+    options.onStatus?.('Starting the Drydock backend...');
+  }
+  spawnDaemon(options);
+  await waitFor(async () => (await healthOf(client))?.version === options.version, timeoutMs, 'the backend to start');
+  return client;
+}
+
+export function spawnDaemon(options: LaunchOptions): void {
+  mkdirSync(options.paths.stateDir, { recursive: true, mode: 0o700 });
+  // Anything the daemon prints before its own logging starts (a crash) lands in its log file.
+  const out = openSync(options.paths.daemonLog, 'a', 0o600);
+  try {
+    const child = spawn(options.nodePath ?? process.execPath, [options.backendScript, 'run'], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: options.env ?? process.env,
+    });
+    child.unref();
+  } finally {
+    closeSync(out);
+  }
+}
+
+async function healthOf(client: ApiClient): Promise<Health | undefined> {
+  return client.request<Health>('GET', api.health).catch(() => undefined);
+}
+
+async function answers(client: ApiClient): Promise<boolean> {
+  return (await healthOf(client)) !== undefined;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 25;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  throw new DrydockError('backend_down', `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; see its log for why.`);
+}

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { DrydockError, isDrydockError } from '../../core/errors';
+import { MAX_BODY_BYTES, STATUS_FOR, type ApiErrorBody } from './protocol';
+
+/** Request plumbing for the API server: bounded JSON bodies, schema checks, errors as JSON. */
+export async function readJson(request: IncomingMessage): Promise<unknown> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch (error) {
+    throw new DrydockError('invalid_input', `body: is not valid JSON (${(error as Error).message}); send a JSON object.`, 'body');
+  }
+}
+
+function tooLarge(): DrydockError {
+  const error = new DrydockError('invalid_input', `body: is larger than ${MAX_BODY_BYTES} bytes; send a smaller request.`, 'body');
+  (error as DrydockError & { status?: number }).status = 413;
+  return error;
+}
+
+/** Validates a body with a protocol schema; the message names each bad field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
+    const message = issue.code === 'unrecognized_keys' ? 'is not a field of this request; remove it.' : issue.message;
+    return { field, message };
+  });
+  throw new DrydockError('invalid_input', problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n'), problems[0]?.field);
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+export function sendError(response: ServerResponse, error: unknown): void {
+  const failure = isDrydockError(error) ? error : new DrydockError('internal', `internal error: ${(error as Error)?.message ?? String(error)}`);
+  const status = (failure as DrydockError & { status?: number }).status ?? STATUS_FOR[failure.code];
+  const body: ApiErrorBody = { error: { code: failure.code, message: failure.message, ...(failure.field ? { field: failure.field } : {}) } };
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  sendJson(response, status, body);
+}
+
+/** Starts a server-sent event stream; returns a writer and keeps the connection alive with comments. */
+export function startEventStream(request: IncomingMessage, response: ServerResponse, onClose: () => void): (data: unknown, event?: string) => void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.write(': drydock\n\n');
+  // A comment every 25 s keeps proxies and idle timeouts from closing a quiet stream.
+  const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 25_000);
+  keepAlive.unref();
+  const close = (): void => {
+    clearInterval(keepAlive);
+    onClose();
+  };
+  request.on('close', close);
+  return (data, event) => {
+    response.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+  };
+}

@@ -1,0 +1,121 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { LABEL } from '../../core/names';
+import { VERSION } from '../../core/version';
+import type { Health } from '../api/protocol';
+import { ApiServer } from '../api/server';
+import { BuildLogStore } from '../build/logStore';
+import { DotfilesCache } from '../hooks/dotfilesCache';
+import { DockerLink } from '../service/dockerLink';
+import { EventBus } from '../service/eventBus';
+import { ExecSessions } from '../service/execSessions';
+import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../service/records';
+import { WorkspaceService } from '../service/workspaceService';
+import { StateFile } from '../state/stateStore';
+import { acquireDaemonLock } from './lock';
+import type { DaemonPaths } from './paths';
+
+/** How long SIGTERM waits for running builds before leaving them to be marked interrupted. */
+const BUILD_DRAIN_MS = 20_000;
+
+/**
+ * The backend process: one per user (lock + socket), owning the state file,
+ * the engine link and the API. Resolves with the exit code.
+ */
+export async function runDaemon(paths: DaemonPaths): Promise<number> {
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  const lock = acquireDaemonLock(paths.lockFile, { version: VERSION, socketPath: paths.socketPath });
+  if (!lock.acquired) {
+    process.stdout.write(`The Drydock backend is already running (pid ${lock.owner.pid}, version ${lock.owner.version}, socket ${lock.owner.socketPath}).\n`);
+    return 0;
+  }
+  const log = (message: string): void => {
+    const line = `${new Date().toISOString()} ${message}\n`;
+    // A detached daemon's stderr is its log file already (see daemonLauncher); in a terminal, show it too.
+    if (process.stderr.isTTY) process.stderr.write(line);
+    try {
+      appendFileSync(paths.daemonLog, line, { mode: 0o600 });
+    } catch {
+      process.stderr.write(line);
+    }
+  };
+
+  const stateFile = new StateFile<DaemonState>({ file: paths.stateFile, schemaVersion: STATE_SCHEMA_VERSION, empty: () => ({ workspaces: {} }), validate: validateDaemonState, log });
+  const loaded = await stateFile.load();
+  if (loaded.recovered) log(`state file: ${loaded.recovered.reason}; moved to ${loaded.recovered.movedTo ?? '(nowhere)'}; rebuilding it from Docker's labelled objects`);
+
+  const events = new EventBus();
+  const logs = new BuildLogStore(paths.logsDir);
+  const service = new WorkspaceService({
+    logs,
+    dotfiles: new DotfilesCache(paths.dotfilesDir),
+    events,
+    save: (records) => stateFile.save({ workspaces: Object.fromEntries(records) }),
+    log,
+  });
+  service.load(Object.values(loaded.state.workspaces));
+
+  let needsAdoption = loaded.recovered !== undefined;
+  const pendingEvents = new Map<string, NodeJS.Timeout>();
+  const link = new DockerLink({
+    onUp: async (adapter) => {
+      log(`Docker answers at ${adapter.endpointDescription}`);
+      await service.dockerUp(adapter);
+      if (needsAdoption) {
+        needsAdoption = false;
+        const adopted = await service.adoptFromDocker();
+        if (adopted.length > 0) log(`recovered workspaces from Docker: ${adopted.join(', ')}`);
+      }
+    },
+    onDown: (reason) => {
+      log(`Docker is unreachable (${reason}); workspaces show unknown until it answers again`);
+      service.dockerDown(reason);
+    },
+    onContainerEvent: (event) => {
+      // Bursts (die, stop, destroy) settle into one reconcile per workspace.
+      const workspace = event.labels[LABEL.workspace];
+      if (!workspace) return;
+      clearTimeout(pendingEvents.get(workspace));
+      pendingEvents.set(workspace, setTimeout(() => {
+        pendingEvents.delete(workspace);
+        void service.onContainerEvent(workspace).catch((error: unknown) => log(`reconcile ${workspace}: ${String(error)}`));
+      }, 200));
+    },
+  });
+
+  const startedAt = new Date().toISOString();
+  let shuttingDown: Promise<void> | undefined;
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const health = (): Health => ({
+    status: 'ok',
+    version: VERSION,
+    pid: process.pid,
+    startedAt,
+    docker: { reachable: link.isReachable, ...(link.endpoint ? { endpoint: link.endpoint } : {}), ...(link.error ? { error: link.error } : {}) },
+  });
+  const server = new ApiServer({ service, sessions: new ExecSessions(service), logs, events, health, shutdown: () => void shutdown('shutdown requested over the API') });
+
+  const shutdown = (why: string): Promise<void> => {
+    shuttingDown ??= (async () => {
+      log(`stopping: ${why}`);
+      await server.close();
+      await service.drain(BUILD_DRAIN_MS);
+      link.close();
+      for (const timer of pendingEvents.values()) clearTimeout(timer);
+      await service.flush();
+      await rm(paths.socketPath, { force: true });
+      lock.release();
+      log('stopped');
+      resolveExit(0);
+    })();
+    return shuttingDown;
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await server.listen(paths.socketPath);
+  log(`Drydock backend ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`);
+  await link.start();
+  return exited;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { formatMemory } from '../../core/memory';
+import { homeVolumeName } from '../../core/names';
+import type { WorkspaceSpec } from '../../core/spec';
+import { WORKSPACE_STATES, type WorkspaceState } from '../../core/state';
+import type { BuildSummary, SpecInput, WorkspaceView } from '../api/protocol';
+
+/** What the state file keeps per workspace. The spec is kept as given and validated again on load. */
+export interface WorkspaceRecord {
+  name: string;
+  spec: SpecInput;
+  state: Exclude<WorkspaceState, 'unknown'>;
+  createdAt: string;
+  lastBuild?: BuildSummary;
+  builtAt?: string;
+  containerId?: string;
+}
+
+export interface DaemonState {
+  workspaces: Record<string, WorkspaceRecord>;
+}
+
+export const STATE_SCHEMA_VERSION = 1;
+
+const buildSummarySchema = z.object({
+  buildId: z.string(),
+  status: z.enum(['building', 'running', 'failed', 'interrupted']),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  message: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+});
+
+const recordSchema = z.object({
+  name: z.string(),
+  spec: z.record(z.string(), z.unknown()),
+  state: z.enum(WORKSPACE_STATES.filter((state) => state !== 'unknown') as ['off', 'building', 'running', 'failed', 'stopping']),
+  createdAt: z.string(),
+  lastBuild: buildSummarySchema.optional(),
+  builtAt: z.string().optional(),
+  containerId: z.string().optional(),
+});
+
+const stateSchema = z.object({ workspaces: z.record(z.string(), recordSchema) });
+
+export function validateDaemonState(data: unknown): DaemonState {
+  return stateSchema.parse(data);
+}
+
+/** The API's view of a workspace; `unknown` whenever Docker cannot be reached. */
+export function toView(record: WorkspaceRecord, spec: WorkspaceSpec | undefined, dockerReachable: boolean): WorkspaceView {
+  const view: WorkspaceView = {
+    name: record.name,
+    state: dockerReachable ? record.state : 'unknown',
+    image: spec?.image ?? (typeof record.spec.image === 'string' ? record.spec.image : ''),
+    env: Object.keys(spec?.env ?? {}),
+    homeVolume: homeVolumeName(record.name),
+    createdAt: record.createdAt,
+  };
+  if (spec?.user) view.user = spec.user;
+  if (spec?.cpus !== undefined) view.cpus = spec.cpus;
+  if (spec?.memoryBytes !== undefined) view.memory = formatMemory(spec.memoryBytes);
+  if (spec?.dotfiles) view.dotfiles = spec.dotfiles;
+  if (record.lastBuild) view.lastBuild = record.lastBuild;
+  if (record.builtAt) view.builtAt = record.builtAt;
+  if (record.containerId) view.containerId = record.containerId;
+  return view;
+}

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient, isBackendDown } from '../../backend/api/client';
+import { paths as api, type Health } from '../../backend/api/protocol';
+import { installService, uninstallService, type ServiceTarget } from '../../backend/daemon/serviceUnit';
+import { UsageError, parse, type Command, type CommandContext } from '../context';
+
+const BACKEND_SCRIPT = join(__dirname, 'backend.js');
+
+export const daemon: Command = {
+  name: 'daemon',
+  summary: 'run, start, stop, check, install or uninstall the per-user backend',
+  usage: `drydock daemon run|start|stop|status|install|uninstall
+
+  run        run the backend in the foreground (what a service manager runs)
+  start      start it in the background unless one answers
+  stop       stop it gracefully (running builds get time to finish)
+  status     say whether it runs, its version, and whether Docker answers
+  install    start it at login: a systemd user unit, or a launchd agent on macOS
+  uninstall  remove that unit or agent
+
+Examples:
+  drydock daemon status
+  drydock daemon install`,
+  async run(context) {
+    const { positionals } = parse(context.args, {});
+    switch (positionals[0]) {
+      case 'run':
+        return runForeground();
+      case 'start': {
+        const health = await (await context.backend()).request<Health>('GET', api.health);
+        context.out(`The Drydock backend ${health.version} runs (pid ${health.pid}, socket ${context.paths().socketPath}).`);
+        return 0;
+      }
+      case 'stop':
+        return stopDaemon(context);
+      case 'status':
+        return status(context);
+      case 'install': {
+        const result = await installService(serviceTarget(context));
+        context.out(`Wrote ${result.path}.`);
+        for (const command of result.commands) context.out(`  ran: ${command}`);
+        for (const note of result.notes) context.out(note);
+        return 0;
+      }
+      case 'uninstall': {
+        const result = await uninstallService(serviceTarget(context));
+        context.out(result.removed ? `Removed ${result.path}.` : `Nothing to remove at ${result.path}.`);
+        for (const note of result.notes) context.out(note);
+        return 0;
+      }
+      default:
+        throw new UsageError(positionals[0] ? `unknown daemon command "${positionals[0]}"` : 'missing the daemon command');
+    }
+  },
+};
+
+function runForeground(): Promise<number> {
+  const child = spawn(process.execPath, [BACKEND_SCRIPT, 'run'], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+async function status(context: CommandContext): Promise<number> {
+  const client = new ApiClient(context.paths().socketPath);
+  try {
+    const health = await client.request<Health>('GET', api.health);
+    context.out(`running: version ${health.version}, pid ${health.pid}, since ${health.startedAt}`);
+    context.out(health.docker.reachable ? `Docker: answers at ${health.docker.endpoint ?? '?'}` : `Docker: unreachable (${health.docker.error ?? 'unknown'})`);
+    return 0;
+  } catch (error) {
+    if (!isBackendDown(error)) throw error;
+    context.out(`not running (no answer at ${client.socketPath}); \`drydock daemon start\` starts it.`);
+    return 1;
+  }
+}
+
+async function stopDaemon(context: CommandContext): Promise<number> {
+  const client = new ApiClient(context.paths().socketPath);
+  try {
+    await client.request('POST', api.shutdown);
+  } catch (error) {
+    if (!isBackendDown(error)) throw error;
+    context.out('The backend is not running.');
+    return 0;
+  }
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const down = await client.request('GET', api.health).then(() => false, (error: unknown) => isBackendDown(error));
+    if (down) {
+      context.out('The backend stopped.');
+      return 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  context.err('The backend did not stop within 60 s; see its log.');
+  return 1;
+}
+
+function serviceTarget(context: CommandContext): ServiceTarget {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+  for (const name of ['DRYDOCK_STATE_DIR', 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DRYDOCK_POLICY'] as const) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  void context;
+  return {
+    platform: process.platform,
+    home: homedir(),
+    nodePath: process.execPath,
+    backendScript: BACKEND_SCRIPT,
+    env,
+    ...(process.env.XDG_CONFIG_HOME ? { configHome: process.env.XDG_CONFIG_HOME } : {}),
+  };
+}

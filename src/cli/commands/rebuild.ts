@@ -1,0 +1,51 @@
+import { createInterface } from 'node:readline/promises';
+import { paths, type BuildStarted, type FileChangeView } from '../../backend/api/protocol';
+import { followOrReplay } from '../followBuild';
+import { parse, requireName, specChanges, type Command, type CommandContext } from '../context';
+
+export const rebuild: Command = {
+  name: 'rebuild',
+  summary: 'rebuild a workspace from its image (update, new resources, restart)',
+  usage: `drydock rebuild NAME [--image IMAGE] [--cpus N] [--memory SIZE] [--yes]
+
+Everything outside /home/<user> is replaced by the image's; home is kept byte
+for byte. In a terminal, without --yes, it first lists what the rebuild will
+discard (files changed outside home) and asks. Follows the build log; the exit
+code is the build's result.
+
+Examples:
+  drydock rebuild api
+  drydock rebuild api --image ubuntu:24.04 --cpus 4 --memory 8g --yes`,
+  async run(context) {
+    const { values, positionals } = parse(context.args, {
+      image: { type: 'string' },
+      cpus: { type: 'string' },
+      memory: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    });
+    const name = requireName(positionals);
+    const client = await context.backend();
+    if (!values.yes && context.isTty && process.stdin.isTTY && !(await confirm(context, name))) {
+      context.err('Rebuild cancelled; nothing was changed.');
+      return 1;
+    }
+    const started = await client.request<BuildStarted>('POST', paths.rebuild(name), { changes: specChanges(values) });
+    const status = await followOrReplay(client, name, started.buildId, context.out);
+    return status === 'running' ? 0 : 1;
+  },
+};
+
+async function confirm(context: CommandContext, name: string): Promise<boolean> {
+  const client = await context.backend();
+  const { changes } = await client.request<{ changes: FileChangeView[] }>('GET', paths.rebuildSafety(name));
+  if (changes.length === 0) return true;
+  context.out(`Rebuilding ${name} discards these changes made outside home:`);
+  for (const change of changes.slice(0, 30)) context.out(`  ${change.kind.padEnd(8)} ${change.path}`);
+  if (changes.length > 30) context.out(`  ... and ${changes.length - 30} more`);
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await prompt.question('Rebuild anyway? [y/N] ')).trim());
+  } finally {
+    prompt.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { paths, type WorkspaceView } from '../../backend/api/protocol';
+import { parse, printJson, requireName, type Command } from '../context';
+
+export const status: Command = {
+  name: 'status',
+  summary: "show one workspace's state, image, resources and last build",
+  usage: `drydock status NAME [--json]
+
+Examples:
+  drydock status api
+  drydock status api --json`,
+  async run(context) {
+    const { values, positionals } = parse(context.args, { json: { type: 'boolean' } });
+    const name = requireName(positionals);
+    const { workspace } = await (await context.backend()).request<{ workspace: WorkspaceView }>('GET', paths.workspace(name));
+    if (values.json) {
+      printJson(context, workspace);
+      return 0;
+    }
+    const lines: [string, string | undefined][] = [
+      ['Workspace', workspace.name],
+      ['State', workspace.state],
+      ['Image', workspace.image],
+      ['User', workspace.user ?? '(the image USER)'],
+      ['CPUs', workspace.cpus !== undefined ? String(workspace.cpus) : 'no limit'],
+      ['Memory', workspace.memory ?? 'no limit'],
+      ['Home volume', workspace.homeVolume],
+      ['Dotfiles', workspace.dotfiles ? `${workspace.dotfiles.url}${workspace.dotfiles.branch ? ` (${workspace.dotfiles.branch})` : ''}` : undefined],
+      ['Built', workspace.builtAt],
+      ['Last build', workspace.lastBuild ? `${workspace.lastBuild.buildId} ${workspace.lastBuild.status}${workspace.lastBuild.message ? `: ${workspace.lastBuild.message}` : ''}` : undefined],
+    ];
+    for (const [label, value] of lines) if (value !== undefined) context.out(`${`${label}:`.padEnd(13)} ${value}`);
+    for (const warning of workspace.lastBuild?.warnings ?? []) context.out(`warning:      ${warning}`);
+    return 0;
+  },
+};

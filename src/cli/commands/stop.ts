@@ -1,0 +1,21 @@
+import { paths, type WorkspaceView } from '../../backend/api/protocol';
+import { parse, requireName, type Command } from '../context';
+
+export const stop: Command = {
+  name: 'stop',
+  summary: 'stop a workspace (the container goes, home stays)',
+  usage: `drydock stop NAME
+
+Sends SIGTERM, then SIGKILL after a grace period, and removes the container.
+The home volume is kept; \`drydock rebuild NAME\` starts it again.
+
+Example:
+  drydock stop api`,
+  async run(context) {
+    const { positionals } = parse(context.args, {});
+    const name = requireName(positionals);
+    const { workspace } = await (await context.backend()).request<{ workspace: WorkspaceView }>('POST', paths.stop(name));
+    context.out(`${name} is ${workspace.state}; its home volume ${workspace.homeVolume} is kept.`);
+    return 0;
+  },
+};
