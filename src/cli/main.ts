@@ -1,17 +1,21 @@
 import { errorMessage, isDrydockError } from '../core/errors';
 import { VERSION } from '../core/version';
+import { autooff, extend } from './commands/autoOff';
 import { create } from './commands/create';
 import { daemon } from './commands/daemon';
 import { exec, shell } from './commands/exec';
+import { keepalive } from './commands/keepalive';
 import { logs } from './commands/logs';
 import { ls } from './commands/ls';
+import { policy } from './commands/policy';
 import { rebuild } from './commands/rebuild';
 import { rm } from './commands/rm';
+import { schedule } from './commands/schedule';
 import { status } from './commands/status';
 import { stop } from './commands/stop';
 import { UsageError, createContext, type Command } from './context';
 
-const COMMANDS: Command[] = [ls, status, create, rebuild, stop, rm, logs, exec, shell, daemon];
+const COMMANDS: Command[] = [ls, status, create, rebuild, stop, rm, logs, exec, shell, autooff, extend, schedule, keepalive, policy, daemon];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -48,7 +48,50 @@ export interface WorkspaceView {
   /** When the running container was built (ISO). */
   builtAt?: string;
   createdAt: string;
+  autoOff?: AutoOffView;
+  /** When auto-off stops it (ISO), while running with auto-off on. */
+  deadline?: string;
+  leases?: number;
+  schedule?: ScheduleView;
+  /** A rebuild the organization policy requires, when this workspace was built before its time. */
+  forcedRebuild?: { at: string; reason: string };
 }
+
+export interface AutoOffView {
+  setting: string;
+  threshold: string;
+  source: string;
+  locked: boolean;
+  lockedReason?: string;
+}
+
+export interface ScheduleView {
+  expression: string;
+  timeZone: string;
+  description: string;
+  nextRun?: string;
+  lastAutoStart?: { scheduledFor: string; at: string; status: string; message?: string };
+}
+
+export interface PolicyView {
+  path: string;
+  /** Where the policy in force came from: the file, or built-in defaults. */
+  source: 'file' | 'built-in';
+  policy: unknown;
+  /** The current file's problem when it is invalid (the last valid policy stays in force). */
+  error?: string;
+}
+
+export const autoOffRequestSchema = z.object({ setting: z.string({ error: 'give "inherit", "off" or a duration such as 90m.' }) }).strict();
+export const extendRequestSchema = z
+  .object({ duration: z.string().optional(), until: z.string().optional() })
+  .strict()
+  .refine((body) => (body.duration === undefined) !== (body.until === undefined), { error: 'give either duration (e.g. "1h") or until (an ISO time), not both.' });
+export const scheduleRequestSchema = z
+  .object({ cron: z.string().optional(), weekdays: z.string().optional(), timeZone: z.string().optional(), off: z.boolean().optional() })
+  .strict();
+export const activityRequestSchema = z.object({ source: z.enum(['editor', 'terminal', 'cli', 'api']).default('api') }).strict();
+export const leaseRequestSchema = z.object({ holder: z.string().min(1).max(200), ttl: z.string().default('2m') }).strict();
 
 /** The spec as a client sends it: the fields of core/spec's parseWorkspaceSpec input. */
 export const specInputSchema = z.record(z.string(), z.unknown());
@@ -122,7 +165,10 @@ export type DaemonEvent =
   | { type: 'workspace-removed'; name: string }
   | { type: 'build-log'; workspace: string; buildId: string; entry: BuildLogEntryView }
   | { type: 'docker'; reachable: boolean; error?: string }
-  | { type: 'warning'; workspace?: string; message: string };
+  | { type: 'warning'; workspace?: string; message: string }
+  | { type: 'deadline-warning'; workspace: string; deadline: string; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
+  | { type: 'auto-stopped'; workspace: string; message: string }
+  | { type: 'auto-start'; workspace: string; status: 'started' | 'failed' | 'retrying'; message: string };
 
 export const paths = {
   health: `${API_PREFIX}/health`,
@@ -141,6 +187,13 @@ export const paths = {
   execAttach: (execId: string) => `${API_PREFIX}/exec/${encodeURIComponent(execId)}/attach`,
   execResize: (execId: string) => `${API_PREFIX}/exec/${encodeURIComponent(execId)}/resize`,
   execStatus: (execId: string) => `${API_PREFIX}/exec/${encodeURIComponent(execId)}`,
+  activity: (name: string) => `${API_PREFIX}/workspaces/${encodeURIComponent(name)}/activity`,
+  extend: (name: string) => `${API_PREFIX}/workspaces/${encodeURIComponent(name)}/extend`,
+  autoOff: (name: string) => `${API_PREFIX}/workspaces/${encodeURIComponent(name)}/autooff`,
+  schedule: (name: string) => `${API_PREFIX}/workspaces/${encodeURIComponent(name)}/schedule`,
+  leases: (name: string) => `${API_PREFIX}/workspaces/${encodeURIComponent(name)}/leases`,
+  lease: (name: string, id: string) => `${API_PREFIX}/workspaces/${encodeURIComponent(name)}/leases/${encodeURIComponent(id)}`,
+  policy: `${API_PREFIX}/policy`,
 } as const;
 
 /** HTTP status for each error code. */

@@ -6,13 +6,31 @@ import type { ExecSessions } from '../service/execSessions';
 import type { EventBus } from '../service/eventBus';
 import type { WorkspaceService } from '../service/workspaceService';
 import { parseBody, readJson, sendJson, startEventStream } from './http';
-import { createRequestSchema, execRequestSchema, rebuildRequestSchema, resizeRequestSchema, type Health } from './protocol';
+import { parseDuration } from '../../core/duration';
+import type { AutoOffManager } from '../autooff/autoOffManager';
+import type { PolicySource } from '../autooff/policySource';
+import type { Scheduler } from '../schedule/scheduler';
+import {
+  activityRequestSchema,
+  autoOffRequestSchema,
+  createRequestSchema,
+  execRequestSchema,
+  extendRequestSchema,
+  leaseRequestSchema,
+  rebuildRequestSchema,
+  resizeRequestSchema,
+  scheduleRequestSchema,
+  type Health,
+} from './protocol';
 
 export interface RouteDeps {
   service: WorkspaceService;
   sessions: ExecSessions;
   logs: BuildLogStore;
   events: EventBus;
+  autoOff: AutoOffManager;
+  scheduler: Scheduler;
+  policy: PolicySource;
   health: () => Health;
   shutdown: () => void;
 }
@@ -28,7 +46,7 @@ const NAME = '([^/]+)';
 
 /** The API's routes, one line each; handlers validate, call the service, and answer JSON. */
 export function routes(deps: RouteDeps): Route[] {
-  const { service, sessions, logs, events } = deps;
+  const { service, sessions, logs, events, autoOff, scheduler } = deps;
   const ok = (response: ServerResponse, body: unknown, status = 200): void => sendJson(response, status, body);
   return [
     { method: 'GET', pattern: /^\/v1\/health$/, handler: ({ response }) => ok(response, deps.health()) },
@@ -130,6 +148,67 @@ export function routes(deps: RouteDeps): Route[] {
       },
     },
     { method: 'GET', pattern: /^\/v1\/exec\/([^/]+)$/, handler: async ({ response, params }) => ok(response, await sessions.status(params[0] ?? '')) },
+    { method: 'GET', pattern: /^\/v1\/policy$/, handler: ({ response }) => ok(response, deps.policy.view()) },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/v1/workspaces/${NAME}/activity$`),
+      handler: async ({ request, response, params }) => {
+        parseBody(activityRequestSchema, await readJson(request));
+        ok(response, { deadline: autoOff.activity(name(params)) ?? null });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/v1/workspaces/${NAME}/extend$`),
+      handler: async ({ request, response, params }) => {
+        const body = parseBody(extendRequestSchema, await readJson(request));
+        const until = body.until !== undefined ? Date.parse(body.until) : undefined;
+        if (until !== undefined && Number.isNaN(until)) throw new DrydockError('invalid_input', `until: "${body.until}" is not a time; give an ISO time such as 2026-11-28T18:00:00Z.`, 'until');
+        const deadline = autoOff.extendBy(name(params), until !== undefined ? { until } : { durationMs: parseDuration(body.duration ?? '', 'duration') });
+        ok(response, { deadline: deadline ?? null });
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: new RegExp(`^/v1/workspaces/${NAME}/autooff$`),
+      handler: async ({ request, response, params }) => {
+        const body = parseBody(autoOffRequestSchema, await readJson(request));
+        ok(response, { workspace: await autoOff.setAutoOff(name(params), body.setting) });
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: new RegExp(`^/v1/workspaces/${NAME}/schedule$`),
+      handler: async ({ request, response, params }) => {
+        const body = parseBody(scheduleRequestSchema, await readJson(request));
+        service.get(name(params));
+        ok(response, { workspace: await scheduler.set(name(params), body) });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/v1/workspaces/${NAME}/leases$`),
+      handler: async ({ request, response, params }) => {
+        const body = parseBody(leaseRequestSchema, await readJson(request));
+        ok(response, autoOff.hold(name(params), body.holder, parseDuration(body.ttl, 'ttl')), 201);
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: new RegExp(`^/v1/workspaces/${NAME}/leases/([^/]+)$`),
+      handler: async ({ request, response, params }) => {
+        const body = parseBody(leaseRequestSchema, await readJson(request));
+        ok(response, autoOff.renew(name(params), params[1] ?? '', parseDuration(body.ttl, 'ttl')));
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: new RegExp(`^/v1/workspaces/${NAME}/leases/([^/]+)$`),
+      handler: ({ response, params }) => {
+        autoOff.release(name(params), params[1] ?? '');
+        ok(response, { released: true });
+      },
+    },
   ];
 }
 

@@ -63,7 +63,22 @@ export class ApiServer {
     const match = /^\/v1\/exec\/([^/]+)\/attach$/.exec(new URL(request.url ?? '/', 'http://drydock').pathname);
     try {
       if (!match || request.method !== 'POST') throw new DrydockError('not_found', 'only POST /v1/exec/<id>/attach can be upgraded.');
-      const { stream } = await this.deps.sessions.attach(match[1] ?? '');
+      const { stream, workspace } = await this.deps.sessions.attach(match[1] ?? '');
+      // An attached session is work in progress: it holds a busy lease until it ends.
+      const lease = (() => {
+        try {
+          return this.deps.autoOff.hold(workspace, 'exec session', 24 * 60 * 60_000).leaseId;
+        } catch {
+          return undefined;
+        }
+      })();
+      let released = false;
+      const release = (): void => {
+        if (lease && !released) this.deps.autoOff.release(workspace, lease);
+        released = true;
+      };
+      stream.once('close', release);
+      socket.once('close', release);
       socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
       stream.pipe(socket);
       socket.pipe(stream);

@@ -12,6 +12,9 @@ import { ExecSessions } from '../service/execSessions';
 import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../service/records';
 import { WorkspaceService } from '../service/workspaceService';
 import { StateFile } from '../state/stateStore';
+import { AutoOffManager } from '../autooff/autoOffManager';
+import { DEFAULT_POLICY_PATH, PolicySource } from '../autooff/policySource';
+import { Scheduler } from '../schedule/scheduler';
 import { acquireDaemonLock } from './lock';
 import type { DaemonPaths } from './paths';
 
@@ -55,6 +58,21 @@ export async function runDaemon(paths: DaemonPaths): Promise<number> {
   });
   service.load(Object.values(loaded.state.workspaces));
 
+  // Auto-off and auto-start live here, not in the editor, so they work with no window open.
+  const policyWatchers: (() => void)[] = [];
+  const policy = new PolicySource(process.env.DRYDOCK_POLICY ?? DEFAULT_POLICY_PATH, (_policy, problem) => {
+    if (problem) {
+      log(`policy: ${problem}`);
+      events.emit({ type: 'warning', message: `Organization policy: ${problem}` });
+    } else log(`policy: in force from ${policy.view().source === 'file' ? policy.path : 'built-in defaults'}`);
+    for (const watcher of policyWatchers) watcher();
+  });
+  await policy.start();
+  const clocks = new AutoOffManager({ service, events, policy: () => policy.policy, log });
+  const schedules = new Scheduler({ service, events, autoOff: clocks, policy: () => policy.policy, log });
+  policyWatchers.push(() => clocks.policyChanged(), () => schedules.policyChanged());
+  let schedulerStarted = false;
+
   let needsAdoption = loaded.recovered !== undefined;
   const pendingEvents = new Map<string, NodeJS.Timeout>();
   const link = new DockerLink({
@@ -65,6 +83,12 @@ export async function runDaemon(paths: DaemonPaths): Promise<number> {
         needsAdoption = false;
         const adopted = await service.adoptFromDocker();
         if (adopted.length > 0) log(`recovered workspaces from Docker: ${adopted.join(', ')}`);
+      }
+      for (const name of service.names()) clocks.sync(name);
+      // Catch-up needs Docker, so the scheduler starts once it answers.
+      if (!schedulerStarted) {
+        schedulerStarted = true;
+        schedules.start();
       }
     },
     onDown: (reason) => {
@@ -94,7 +118,17 @@ export async function runDaemon(paths: DaemonPaths): Promise<number> {
     startedAt,
     docker: { reachable: link.isReachable, ...(link.endpoint ? { endpoint: link.endpoint } : {}), ...(link.error ? { error: link.error } : {}) },
   });
-  const server = new ApiServer({ service, sessions: new ExecSessions(service), logs, events, health, shutdown: () => void shutdown('shutdown requested over the API') });
+  const server = new ApiServer({
+    service,
+    sessions: new ExecSessions(service),
+    logs,
+    events,
+    autoOff: clocks,
+    scheduler: schedules,
+    policy,
+    health,
+    shutdown: () => void shutdown('shutdown requested over the API'),
+  });
 
   const shutdown = (why: string): Promise<void> => {
     shuttingDown ??= (async () => {
@@ -102,6 +136,9 @@ export async function runDaemon(paths: DaemonPaths): Promise<number> {
       await server.close();
       await service.drain(BUILD_DRAIN_MS);
       link.close();
+      clocks.close();
+      schedules.close();
+      policy.close();
       for (const timer of pendingEvents.values()) clearTimeout(timer);
       await service.flush();
       await rm(paths.socketPath, { force: true });

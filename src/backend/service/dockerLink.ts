@@ -69,9 +69,16 @@ export class DockerLink {
       this.adapter = adapter;
       // Follow events before reconciling, so nothing that happens in between is missed.
       this.stopFollowing = await adapter.events.followContainers({ [LABEL.managed]: 'true' }, (event) => this.handlers.onContainerEvent(event), (error) => this.lost(error ? errorMessage(error) : 'the Docker event stream ended'));
+      try {
+        await this.handlers.onUp(adapter);
+      } catch (error) {
+        this.stopFollowing();
+        this.stopFollowing = undefined;
+        throw error;
+      }
+      // Reachable only once the backend has caught up with Docker (reconciled), so health means ready.
       this.reachable = true;
       this.retryDelay = RETRY_MIN_MS;
-      await this.handlers.onUp(adapter);
     } catch (error) {
       this.lastError = errorMessage(error).split('\n')[0] ?? 'unknown error';
       if (this.reachable) this.lost(this.lastError);

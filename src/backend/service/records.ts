@@ -14,6 +14,13 @@ export interface WorkspaceRecord {
   lastBuild?: BuildSummary;
   builtAt?: string;
   containerId?: string;
+  /** The user's auto-off setting: 'inherit', 'off' or a duration such as '90m'. */
+  autoOff?: string;
+  /** The activity clock, kept so a backend restart does not forget a deadline. */
+  activity?: { lastActivityAt: number; deadline?: number; extendedUntil?: number };
+  schedule?: { expression: string; timeZone: string };
+  /** The last scheduled start handled (ran, or failed after its retries). */
+  lastAutoStart?: { scheduledFor: string; at: string; status: 'started' | 'already-running' | 'failed'; message?: string };
 }
 
 export interface DaemonState {
@@ -39,6 +46,12 @@ const recordSchema = z.object({
   lastBuild: buildSummarySchema.optional(),
   builtAt: z.string().optional(),
   containerId: z.string().optional(),
+  autoOff: z.string().optional(),
+  activity: z.object({ lastActivityAt: z.number(), deadline: z.number().optional(), extendedUntil: z.number().optional() }).optional(),
+  schedule: z.object({ expression: z.string(), timeZone: z.string() }).optional(),
+  lastAutoStart: z
+    .object({ scheduledFor: z.string(), at: z.string(), status: z.enum(['started', 'already-running', 'failed']), message: z.string().optional() })
+    .optional(),
 });
 
 const stateSchema = z.object({ workspaces: z.record(z.string(), recordSchema) });

@@ -30,6 +30,7 @@ export interface ServiceDeps {
  */
 export class WorkspaceService {
   private readonly records = new Map<string, WorkspaceRecord>();
+  private readonly decorators: ((view: WorkspaceView, record: WorkspaceRecord) => void)[] = [];
   private engine: { docker: DockerAdapter; lifecycle: WorkspaceLifecycle; runner: BuildRunner; hostCpus: number } | undefined;
   private dockerReachable = false;
 
@@ -245,6 +246,31 @@ export class WorkspaceService {
     }
   }
 
+  /** Changes a record on behalf of auto-off and the scheduler, then saves and announces it. */
+  async patch(name: string, change: (record: WorkspaceRecord) => void): Promise<WorkspaceView> {
+    const record = this.require(name);
+    change(record);
+    await this.changed(record);
+    return this.view(record);
+  }
+
+  record(name: string): Readonly<WorkspaceRecord> {
+    return this.require(name);
+  }
+
+  names(): string[] {
+    return [...this.records.keys()];
+  }
+
+  get isDockerReachable(): boolean {
+    return this.dockerReachable;
+  }
+
+  /** Lets auto-off and the scheduler add their part (deadline, next start) to every view. */
+  decorate(decorator: (view: WorkspaceView, record: WorkspaceRecord) => void): void {
+    this.decorators.push(decorator);
+  }
+
   private require(name: string): WorkspaceRecord {
     const record = this.records.get(name);
     if (!record) throw new DrydockError('not_found', `no workspace named "${name}"; list them with \`drydock ls\`.`, 'name');
@@ -252,7 +278,9 @@ export class WorkspaceService {
   }
 
   private view(record: WorkspaceRecord): WorkspaceView {
-    return toView(record, this.specOf(record), this.dockerReachable);
+    const view = toView(record, this.specOf(record), this.dockerReachable);
+    for (const decorate of this.decorators) decorate(view, record);
+    return view;
   }
 
   private specOf(record: WorkspaceRecord): WorkspaceSpec | undefined {

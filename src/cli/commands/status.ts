@@ -27,6 +27,11 @@ Examples:
       ['Home volume', workspace.homeVolume],
       ['Dotfiles', workspace.dotfiles ? `${workspace.dotfiles.url}${workspace.dotfiles.branch ? ` (${workspace.dotfiles.branch})` : ''}` : undefined],
       ['Built', workspace.builtAt],
+      ['Auto-off', workspace.autoOff ? `${workspace.autoOff.threshold} (${workspace.autoOff.source}${workspace.autoOff.locked ? `, locked: ${workspace.autoOff.lockedReason ?? 'by policy'}` : ''})` : undefined],
+      ['Deadline', workspace.deadline ? `${workspace.deadline}${workspace.leases ? ` (held by ${workspace.leases} lease(s))` : ''}` : undefined],
+      ['Auto-start', workspace.schedule ? `${workspace.schedule.description}; next ${workspace.schedule.nextRun ?? 'never'}` : 'none'],
+      ['Last start', workspace.schedule?.lastAutoStart ? `${workspace.schedule.lastAutoStart.status} at ${workspace.schedule.lastAutoStart.at}${workspace.schedule.lastAutoStart.message ? `: ${workspace.schedule.lastAutoStart.message}` : ''}` : undefined],
+      ['Forced', workspace.forcedRebuild ? `rebuild at ${workspace.forcedRebuild.at}: ${workspace.forcedRebuild.reason}` : undefined],
       ['Last build', workspace.lastBuild ? `${workspace.lastBuild.buildId} ${workspace.lastBuild.status}${workspace.lastBuild.message ? `: ${workspace.lastBuild.message}` : ''}` : undefined],
     ];
     for (const [label, value] of lines) if (value !== undefined) context.out(`${`${label}:`.padEnd(13)} ${value}`);

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { extend, effectiveDeadline, due, detectClockJump, holdLease, nextWakeUp, recordActivity, releaseLease, startClock, type ActivityState } from '../../core/autoOff';
+import { formatDuration } from '../../core/duration';
+import { DrydockError, errorMessage } from '../../core/errors';
+import { checkAutoOffChange, checkExtension, parseAutoOffSetting, resolveAutoOff, type AutoOffSetting, type Policy } from '../../core/policy';
+import type { WorkspaceView } from '../api/protocol';
+import type { EventBus } from '../service/eventBus';
+import type { WorkspaceRecord } from '../service/records';
+import type { WorkspaceService } from '../service/workspaceService';
+
+/** Timers are never set further out than this, so a host that slept is noticed within it of waking. */
+const WATCHDOG_MS = 10_000;
+
+export interface AutoOffDeps {
+  service: WorkspaceService;
+  events: EventBus;
+  policy: () => Policy;
+  log: (message: string) => void;
+  now?: () => number;
+}
+
+/**
+ * Auto-off in the backend, so it works with no VS Code window open: one
+ * activity clock per running workspace (core/autoOff), one timer for all of
+ * them, warnings before the deadline and a stop at it.
+ */
+export class AutoOffManager {
+  private readonly clocks = new Map<string, { state: ActivityState; buildId: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private expectedAt = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AutoOffDeps) {
+    this.now = deps.now ?? Date.now;
+    deps.service.decorate((view, record) => this.decorate(view, record));
+    deps.events.subscribe((event) => {
+      if (event.type === 'workspace') this.sync(event.workspace.name);
+      if (event.type === 'workspace-removed') this.forget(event.name);
+    });
+  }
+
+  /** Starts, restores or drops the clock to match the workspace's state. */
+  sync(name: string): void {
+    let record: Readonly<WorkspaceRecord>;
+    try {
+      record = this.deps.service.record(name);
+    } catch {
+      return this.forget(name);
+    }
+    if (record.state !== 'running') return this.forget(name);
+    const buildId = record.lastBuild?.buildId ?? '';
+    if (this.clocks.get(name)?.buildId === buildId) return;
+    const now = this.now();
+    const saved = record.activity;
+    // A fresh build starts a fresh clock; a backend restart restores the saved deadline (overdue means stop now).
+    const restored = saved && record.builtAt && saved.lastActivityAt >= Date.parse(record.builtAt)
+      ? { lastActivityAt: saved.lastActivityAt, deadline: saved.deadline, leases: [], warned: [], ...(saved.extendedUntil ? { extendedUntil: saved.extendedUntil } : {}) }
+      : startClock(now, this.threshold(record));
+    this.clocks.set(name, { state: restored, buildId });
+    void this.persist(name);
+    this.reschedule();
+  }
+
+  activity(name: string): string | undefined {
+    const clock = this.requireClock(name);
+    clock.state = recordActivity(clock.state, this.now(), this.threshold(this.deps.service.record(name)));
+    return this.commit(name);
+  }
+
+  extendBy(name: string, options: { durationMs?: number; until?: number }): string | undefined {
+    const clock = this.requireClock(name);
+    const now = this.now();
+    const until = options.until ?? now + (options.durationMs ?? 0);
+    if (until <= now) throw new DrydockError('invalid_input', 'until: that time has passed; give a time in the future.', 'until');
+    checkExtension(this.deps.policy(), until - now);
+    clock.state = extend(clock.state, now, until, this.threshold(this.deps.service.record(name)));
+    return this.commit(name);
+  }
+
+  async setAutoOff(name: string, text: string): Promise<WorkspaceView> {
+    const setting = parseAutoOffSetting(text);
+    checkAutoOffChange(this.deps.policy(), setting);
+    const view = await this.deps.service.patch(name, (record) => {
+      record.autoOff = typeof setting === 'number' ? formatDuration(setting) : setting;
+    });
+    // The new threshold counts from now: changing it is activity too.
+    if (this.clocks.has(name)) this.activity(name);
+    return view;
+  }
+
+  hold(name: string, holder: string, ttlMs: number): { leaseId: string; expiresAt: string } {
+    const clock = this.requireClock(name);
+    const cap = this.deps.policy().autoOff.maxLeaseMs;
+    const ttl = cap !== undefined ? Math.min(ttlMs, cap) : ttlMs;
+    const leaseId = randomBytes(8).toString('hex');
+    clock.state = holdLease(clock.state, this.now(), { id: leaseId, holder, ttlMs: ttl });
+    this.commit(name);
+    return { leaseId, expiresAt: new Date(this.now() + ttl).toISOString() };
+  }
+
+  renew(name: string, leaseId: string, ttlMs: number): { expiresAt: string } {
+    const clock = this.requireClock(name);
+    const lease = clock.state.leases.find((candidate) => candidate.id === leaseId && candidate.expiresAt > this.now());
+    if (!lease) throw new DrydockError('not_found', `lease ${leaseId} expired or was never held; take a new one.`, 'leaseId');
+    const cap = this.deps.policy().autoOff.maxLeaseMs;
+    const ttl = cap !== undefined ? Math.min(ttlMs, cap) : ttlMs;
+    clock.state = holdLease(clock.state, this.now(), { id: leaseId, holder: lease.holder, ttlMs: ttl });
+    this.commit(name);
+    return { expiresAt: new Date(this.now() + ttl).toISOString() };
+  }
+
+  release(name: string, leaseId: string): void {
+    const clock = this.clocks.get(name);
+    if (!clock) return;
+    clock.state = releaseLease(clock.state, this.now(), leaseId, this.threshold(this.deps.service.record(name)));
+    this.commit(name);
+  }
+
+  /** A new policy may change thresholds: clocks keep their last activity and get the new threshold. */
+  policyChanged(): void {
+    for (const [name, clock] of this.clocks) {
+      clock.state = recordActivity({ ...clock.state }, clock.state.lastActivityAt, this.threshold(this.deps.service.record(name)));
+      void this.persist(name);
+    }
+    this.reschedule();
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    const now = this.now();
+    if (this.expectedAt > 0 && detectClockJump(this.expectedAt, now) === 'forward') {
+      this.deps.log(`the clock jumped ${formatDuration(now - this.expectedAt)} (the host slept?); stopping workspaces that are overdue`);
+    }
+    const warnBefore = this.deps.policy().autoOff.warnBeforeMs;
+    for (const [name, clock] of this.clocks) {
+      const result = due(clock.state, now, warnBefore);
+      clock.state = result.state;
+      for (const effect of result.effects) {
+        if (effect.kind === 'warn') {
+          this.deps.events.emit({
+            type: 'deadline-warning',
+            workspace: name,
+            deadline: new Date(effect.deadline).toISOString(),
+            inMs: effect.deadline - now,
+            reason: 'auto-off',
+            message: `${name} stops in ${formatDuration(Math.max(effect.deadline - now, 1000))} for inactivity; keep working or extend it.`,
+          });
+        } else {
+          void this.autoStop(name, effect.overdueMs);
+        }
+      }
+    }
+    this.reschedule();
+  }
+
+  private async autoStop(name: string, overdueMs: number): Promise<void> {
+    this.clocks.delete(name);
+    const threshold = this.threshold(this.deps.service.record(name));
+    const message = `${name} was stopped after ${threshold === 'off' ? '?' : formatDuration(threshold)} without activity${overdueMs > WATCHDOG_MS ? ` (${formatDuration(overdueMs)} late: the host was asleep)` : ''}; its home is kept. Rebuild it to continue.`;
+    this.deps.log(message);
+    try {
+      await this.deps.service.stop(name);
+      this.deps.events.emit({ type: 'auto-stopped', workspace: name, message });
+    } catch (error) {
+      this.deps.log(`auto-off could not stop ${name}: ${errorMessage(error)}; trying again shortly`);
+      this.sync(name);
+    }
+  }
+
+  private reschedule(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const now = this.now();
+    const warnBefore = this.deps.policy().autoOff.warnBeforeMs;
+    let next = Infinity;
+    for (const { state } of this.clocks.values()) next = Math.min(next, nextWakeUp(state, now, warnBefore) ?? Infinity);
+    if (next === Infinity) return;
+    const delay = Math.max(0, Math.min(next - now, WATCHDOG_MS));
+    this.expectedAt = now + delay;
+    this.timer = setTimeout(() => this.tick(), delay);
+  }
+
+  private commit(name: string): string | undefined {
+    void this.persist(name);
+    this.reschedule();
+    const deadline = this.deadlineOf(name);
+    this.deps.events.emit({ type: 'workspace', workspace: this.deps.service.get(name) });
+    return deadline;
+  }
+
+  private async persist(name: string): Promise<void> {
+    const clock = this.clocks.get(name);
+    if (!clock) return;
+    const { lastActivityAt, deadline, extendedUntil } = clock.state;
+    await this.deps.service.patch(name, (record) => {
+      record.activity = { lastActivityAt, ...(deadline !== undefined ? { deadline } : {}), ...(extendedUntil !== undefined ? { extendedUntil } : {}) };
+    }).catch(() => undefined);
+  }
+
+  private forget(name: string): void {
+    if (this.clocks.delete(name)) this.reschedule();
+  }
+
+  private requireClock(name: string): { state: ActivityState; buildId: string } {
+    const clock = this.clocks.get(name);
+    if (!clock) throw new DrydockError('conflict', `workspace ${name} is not running, so it has no inactivity deadline; rebuild it first.`);
+    return clock;
+  }
+
+  private threshold(record: Readonly<WorkspaceRecord>): number | 'off' {
+    return resolveAutoOff(this.deps.policy(), this.setting(record)).thresholdMs;
+  }
+
+  private setting(record: Readonly<WorkspaceRecord>): AutoOffSetting {
+    try {
+      return parseAutoOffSetting(record.autoOff ?? 'inherit');
+    } catch {
+      return 'inherit';
+    }
+  }
+
+  private deadlineOf(name: string): string | undefined {
+    const clock = this.clocks.get(name);
+    const deadline = clock ? effectiveDeadline(clock.state, this.now()) : undefined;
+    return deadline !== undefined ? new Date(deadline).toISOString() : undefined;
+  }
+
+  private decorate(view: WorkspaceView, record: WorkspaceRecord): void {
+    const effective = resolveAutoOff(this.deps.policy(), this.setting(record));
+    view.autoOff = {
+      setting: record.autoOff ?? 'inherit',
+      threshold: effective.thresholdMs === 'off' ? 'off' : formatDuration(effective.thresholdMs),
+      source: effective.source,
+      locked: effective.locked,
+      ...(effective.lockedReason ? { lockedReason: effective.lockedReason } : {}),
+    };
+    const deadline = this.deadlineOf(record.name);
+    if (deadline) view.deadline = deadline;
+    const leases = this.clocks.get(record.name)?.state.leases.filter((lease) => lease.expiresAt > this.now()).length ?? 0;
+    if (leases > 0) view.leases = leases;
+  }
+}

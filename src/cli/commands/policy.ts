@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { paths, type PolicyView } from '../../backend/api/protocol';
+import { errorMessage } from '../../core/errors';
+import { parsePolicy } from '../../core/policy';
+import { UsageError, parse, printJson, type Command } from '../context';
+
+export const policy: Command = {
+  name: 'policy',
+  summary: 'show the organization policy in force, or check a policy file',
+  usage: `drydock policy [show] [--json]
+drydock policy check FILE
+
+"show" prints the policy the backend enforces and whether its file has a
+problem. "check" validates a file without installing it (exit 1 if invalid).
+
+Examples:
+  drydock policy
+  drydock policy check ./policy.json`,
+  async run(context) {
+    const { values, positionals } = parse(context.args, { json: { type: 'boolean' } });
+    const action = positionals[0] ?? 'show';
+    if (action === 'check') {
+      const file = positionals[1];
+      if (!file) throw new UsageError('missing FILE');
+      try {
+        parsePolicy(JSON.parse(await readFile(file, 'utf8')) as unknown, file);
+      } catch (error) {
+        context.err(errorMessage(error));
+        return 1;
+      }
+      context.out(`${file}: valid.`);
+      return 0;
+    }
+    if (action !== 'show') throw new UsageError(`unknown policy action "${action}"`);
+    const view = await (await context.backend()).request<PolicyView>('GET', paths.policy);
+    if (values.json) {
+      printJson(context, view);
+      return 0;
+    }
+    context.out(`Policy: ${view.source === 'file' ? view.path : `built-in defaults (no ${view.path})`}`);
+    context.out(JSON.stringify(view.policy, null, 2));
+    if (view.error) context.err(`problem: ${view.error}`);
+    return view.error ? 1 : 0;
+  },
+};

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isDrydockError } from '../../src/core/errors';
+import { paths, type DaemonEvent } from '../../src/backend/api/protocol';
+import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
+import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
+import { buildTestImage, removeImage } from '../support/testImage';
+
+const IMAGE = 'drydock-test/autooff:1';
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const writePolicy = (daemon: { stateDir: string }, policy: unknown): void => writeFileSync(join(daemon.stateDir, 'policy.json'), JSON.stringify(policy));
+const isFor = (name: string, type: DaemonEvent['type']) => (event: DaemonEvent) =>
+  event.type === type && 'workspace' in event && (typeof event.workspace === 'string' ? event.workspace : event.workspace?.name) === name;
+const homeFile = (name: string, file: string): string => docker(['run', '--rm', '-v', `drydock-${name}-home:/h`, IMAGE, 'cat', `/h/${file}`]);
+
+void describe('auto-off, forced rebuilds and auto-start in a real backend', () => {
+  const workspaces: string[] = [];
+  const daemons: TestDaemon[] = [];
+  const workspace = (prefix: string): string => {
+    const name = uniqueName(prefix);
+    workspaces.push(name);
+    return name;
+  };
+  const daemonWith = async (policy: unknown): Promise<TestDaemon> => {
+    const stateDir = newStateDir();
+    writeFileSync(join(stateDir, 'policy.json'), JSON.stringify(policy));
+    const daemon = await startDaemon(stateDir);
+    daemons.push(daemon);
+    return daemon;
+  };
+
+  before(() => buildTestImage(IMAGE));
+  after(async () => {
+    for (const daemon of daemons) {
+      await daemon.stop();
+      removeStateDir(daemon.stateDir);
+    }
+    for (const name of workspaces) removeWorkspaceObjects(name);
+    removeImage(IMAGE);
+  });
+
+  void it('warns, then really stops an idle workspace at its deadline, keeping home', async () => {
+    const daemon = await daemonWith({ autoOff: { default: '6s', warnBefore: ['3s'] } });
+    const name = workspace('idle');
+    await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
+    dockerExec(`drydock-${name}`, 'echo precious > ~/work.txt');
+    const stopped = await daemon.waitForEvent(isFor(name, 'auto-stopped'), 30_000);
+    const warning = daemon.events.findIndex(isFor(name, 'deadline-warning'));
+    assert.ok(warning >= 0 && warning < daemon.events.indexOf(stopped), 'a warning came before the stop');
+    assert.equal(docker(['ps', '-aq', '--filter', `label=dev.drydock.workspace=${name}`]), '');
+    assert.equal((await daemon.workspace(name)).state, 'off');
+    assert.equal(homeFile(name, 'work.txt'), 'precious');
+  });
+
+  void it('postpones the deadline on a heartbeat', async () => {
+    const daemon = await daemonWith({ autoOff: { default: '6s', warnBefore: [] } });
+    const name = workspace('beat');
+    const first = await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
+    await sleep(3000);
+    const { deadline } = await daemon.client.request<{ deadline: string }>('POST', paths.activity(name), { source: 'cli' });
+    assert.ok(Date.parse(deadline) - Date.parse(first.deadline ?? '') >= 2500, `deadline moved from ${first.deadline} to ${deadline}`);
+    await sleep(Date.parse(first.deadline ?? '') - Date.now() + 1500);
+    assert.equal((await daemon.workspace(name)).state, 'running', 'still running past the first deadline');
+    await daemon.waitForEvent(isFor(name, 'auto-stopped'), 15_000);
+  });
+
+  void it('keeps a workspace alive while a lease is held, and lets it go when the lease expires', async () => {
+    const daemon = await daemonWith({ autoOff: { default: '3s', warnBefore: [] } });
+    const name = workspace('lease');
+    await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
+    const taken = Date.now();
+    const { leaseId } = await daemon.client.request<{ leaseId: string }>('POST', paths.leases(name), { holder: 'test task', ttl: '9s' });
+    assert.ok(leaseId);
+    await sleep(6000);
+    assert.equal((await daemon.workspace(name)).state, 'running', 'held past its 3 s threshold by the lease');
+    await daemon.waitForEvent(isFor(name, 'auto-stopped'), 20_000);
+    assert.ok(Date.now() - taken >= 8500, 'stopped only once the lease expired');
+  });
+
+  void it('refuses to turn auto-off off when the policy locks it, naming the rule', async () => {
+    const daemon = await daemonWith({ autoOff: { default: '1h', allowDisable: false } });
+    const name = workspace('locked');
+    await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
+    await assert.rejects(daemon.client.request('PUT', paths.autoOff(name), { setting: 'off' }), (error) => isDrydockError(error, 'policy_refused') && /allowDisable/.test(error.message));
+    const view = await daemon.workspace(name);
+    assert.equal(view.autoOff?.threshold, '1h');
+    assert.equal(view.autoOff?.source, 'policy default');
+    await daemon.client.request('PUT', paths.autoOff(name), { setting: '30m' });
+    assert.equal((await daemon.workspace(name)).autoOff?.threshold, '30m');
+  });
+
+  void it('rebuilds a running workspace built before the policy requires, after a warning', async () => {
+    const daemon = await daemonWith({ autoOff: { default: '1h', warnBefore: ['3s'] } });
+    const name = workspace('forced');
+    const before = await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
+    const requiredAt = new Date(Date.now() + 6000).toISOString();
+    // The policy file changes under a running backend: no restart needed.
+    writePolicy(daemon, { autoOff: { default: '1h', warnBefore: ['3s'] }, forcedRebuild: { builtAfter: requiredAt, reason: 'security fix' } });
+    const warning = await daemon.waitForEvent((event) => event.type === 'deadline-warning' && event.workspace === name && event.reason === 'forced-rebuild', 15_000);
+    assert.match((warning as { message: string }).message, /security fix/);
+    await daemon.waitForEvent(
+      (event) => event.type === 'workspace' && event.workspace.name === name && event.workspace.lastBuild?.buildId !== before.lastBuild?.buildId && event.workspace.lastBuild?.status === 'running',
+      60_000,
+    );
+    const after = await daemon.workspace(name);
+    assert.ok(Date.parse(after.builtAt ?? '') >= Date.parse(requiredAt), `rebuilt at ${after.builtAt}, required after ${requiredAt}`);
+    assert.equal(after.forcedRebuild, undefined);
+  });
+
+  void it('starts a stopped workspace at its scheduled time, and catches up a start missed while the backend was down', async () => {
+    const live = await daemonWith({ autoOff: { default: '1h' } });
+    const down = await daemonWith({ autoOff: { default: '1h' } });
+    const onTime = workspace('sched');
+    const missed = workspace('catchup');
+    await createRunning(live, { name: onTime, image: IMAGE, pullPolicy: 'never' });
+    await createRunning(down, { name: missed, image: IMAGE, pullPolicy: 'never' });
+    await live.client.request('POST', paths.stop(onTime));
+    await down.client.request('POST', paths.stop(missed));
+
+    // Cron has minute resolution: aim at the next minute with at least 5 s to spare.
+    if (60 - new Date().getUTCSeconds() < 5) await sleep(6000);
+    const at = new Date(Math.ceil((Date.now() + 1) / 60_000) * 60_000);
+    const cron = `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+    await live.client.request('PUT', paths.schedule(onTime), { cron, timeZone: 'UTC' });
+    await down.client.request('PUT', paths.schedule(missed), { cron, timeZone: 'UTC' });
+    assert.equal((await live.workspace(onTime)).schedule?.nextRun, at.toISOString());
+
+    // One backend is down at that moment.
+    await down.stop();
+    const started = await live.waitForEvent((event) => event.type === 'auto-start' && event.workspace === onTime && event.status === 'started', 90_000);
+    assert.ok(started);
+    const onTimeView = await live.workspace(onTime);
+    assert.equal(onTimeView.state, 'running');
+    assert.equal(onTimeView.schedule?.lastAutoStart?.scheduledFor, at.toISOString());
+    assert.ok(Date.parse(onTimeView.schedule?.nextRun ?? '') > at.getTime(), 'the next run is shown and in the future');
+    // The start resets its activity clock: a fresh deadline about an hour out.
+    assert.ok(Date.parse(onTimeView.deadline ?? '') - Date.now() > 50 * 60_000);
+
+    // The other backend comes back within the catch-up window and starts its workspace then.
+    const restarted = await startDaemon(down.stateDir);
+    daemons.push(restarted);
+    await restarted.waitForEvent((event) => event.type === 'auto-start' && event.workspace === missed && event.status === 'started', 90_000);
+    const missedView = await restarted.workspace(missed);
+    assert.equal(missedView.state, 'running');
+    assert.equal(missedView.schedule?.lastAutoStart?.scheduledFor, at.toISOString());
+  });
+});

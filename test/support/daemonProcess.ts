@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from '../../src/backend/api/client';
+import type { DaemonEvent, Health, WorkspaceView } from '../../src/backend/api/protocol';
+import { paths } from '../../src/backend/api/protocol';
+
+const ROOT = join(__dirname, '../../..');
+
+/** A real backend process (the dist/backend.js bundle) in its own state folder, for integration tests. */
+export interface TestDaemon {
+  stateDir: string;
+  client: ApiClient;
+  process: ChildProcess;
+  events: DaemonEvent[];
+  /** Resolves with the first event matching, waiting up to timeoutMs. */
+  waitForEvent(match: (event: DaemonEvent) => boolean, timeoutMs: number): Promise<DaemonEvent>;
+  workspace(name: string): Promise<WorkspaceView>;
+  stop(): Promise<void>;
+}
+
+export function newStateDir(): string {
+  // Short: the socket path must fit in 107 bytes.
+  return mkdtempSync(join(tmpdir(), 'dd-'));
+}
+
+export async function startDaemon(stateDir: string, env: Record<string, string> = {}): Promise<TestDaemon> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/backend.js'), 'run'], {
+    env: { ...process.env, DRYDOCK_STATE_DIR: stateDir, DRYDOCK_POLICY: join(stateDir, 'policy.json'), ...env },
+    stdio: 'ignore',
+  });
+  const client = new ApiClient(join(stateDir, 'run/api.sock'));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const health = await client.request<Health>('GET', paths.health).catch(() => undefined);
+    if (health && health.pid === child.pid && health.docker.reachable) break;
+    if (Date.now() > deadline) throw new Error(`the backend in ${stateDir} did not start; see ${stateDir}/daemon.log`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const events: DaemonEvent[] = [];
+  const waiters = new Set<() => void>();
+  const abort = new AbortController();
+  void client
+    .stream(paths.events, (data) => {
+      events.push(data as DaemonEvent);
+      for (const wake of [...waiters]) wake();
+    }, abort.signal)
+    .catch(() => undefined);
+  return {
+    stateDir,
+    client,
+    process: child,
+    events,
+    waitForEvent: (match, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = events.find(match);
+          if (!found) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching event within ${timeoutMs} ms; events: ${JSON.stringify(events.map((event) => event.type))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    workspace: async (name) => (await client.request<{ workspace: WorkspaceView }>('GET', paths.workspace(name))).workspace,
+    stop: async () => {
+      abort.abort();
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export function removeStateDir(stateDir: string): void {
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+/** Creates a workspace through the API and waits until its build ends running. */
+export async function createRunning(daemon: TestDaemon, spec: Record<string, unknown>): Promise<WorkspaceView> {
+  const name = String(spec.name);
+  const created = await daemon.client.request<{ buildId?: string }>('POST', paths.workspaces, { spec, build: true });
+  await daemon.waitForEvent((event) => event.type === 'workspace' && event.workspace.name === name && event.workspace.lastBuild?.buildId === created.buildId && event.workspace.lastBuild?.status !== 'building', 60_000);
+  const view = await daemon.workspace(name);
+  if (view.state !== 'running') throw new Error(`${name} did not build: ${JSON.stringify(view.lastBuild)}`);
+  return view;
+}
