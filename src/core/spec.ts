@@ -157,8 +157,13 @@ function refuseWith(check: (value: string) => string | undefined) {
 }
 
 /** Validates untrusted input (CLI, API, state file) into a WorkspaceSpec or throws one error listing every problem. */
+// Building a zod schema costs far more than using one: keep one per host CPU count.
+const schemas = new Map<number, ReturnType<typeof schema>>();
+
 export function parseWorkspaceSpec(input: unknown, limits: HostLimits): WorkspaceSpec {
-  const result = schema(limits).safeParse(input);
+  let cached = schemas.get(limits.cpus);
+  if (!cached) schemas.set(limits.cpus, (cached = schema(limits)));
+  const result = cached.safeParse(input);
   if (!result.success) {
     const problems: { field: string; message: string }[] = [];
     for (const issue of result.error.issues) {

@@ -1,5 +1,6 @@
 import { connect } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
+import { benchBackend } from './backend.bench';
 import { benchHooks } from './hooks.bench';
 import { benchRebuild } from './rebuild.bench';
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   try {
     await benchRebuild(adapter, image, rounds);
     await benchHooks(adapter, image, rounds);
+    await benchBackend(image, rounds);
   } finally {
     removeImage(image);
   }

@@ -48,7 +48,8 @@ export function spawnDaemon(options: LaunchOptions): void {
   // Anything the daemon prints before its own logging starts (a crash) lands in its log file.
   const out = openSync(options.paths.daemonLog, 'a', 0o600);
   try {
-    const child = spawn(options.nodePath ?? process.execPath, [options.backendScript, 'run'], {
+    // A small young generation: the backend idles for days, and this keeps its memory low.
+    const child = spawn(options.nodePath ?? process.execPath, ['--max-semi-space-size=1', options.backendScript, 'run'], {
       detached: true,
       stdio: ['ignore', out, out],
       env: options.env ?? process.env,

@@ -23,13 +23,38 @@ export class BuildHooks implements HookStage {
     };
     const asOutcome = (outcome: StepOutcome): StepOutcome => outcome;
 
+    // One exec finds which hook programs exist, instead of one per program: most images have neither.
+    const present = await existingPaths(context, [spec.configurePath, `${context.home}/personalize`]);
     await reporter.step('Inject secrets', () => injectSecrets(context), asOutcome);
-    await reporter.step(`Run ${spec.configurePath}`, () => runConfigure(context), asOutcome);
+    await reporter.step(`Run ${spec.configurePath}`, async () => (present.has(spec.configurePath) ? runConfigure(context) : { status: 'skipped' as const, note: `${spec.configurePath} is not in the image` }), asOutcome);
     // The user's own steps never fail the build, whatever goes wrong in them.
     const asWarning = (error: unknown): StepOutcome => ({ status: 'warning', note: errorMessage(error) });
     await reporter.step('Personalize: dotfiles', () => applyDotfiles(context, this.dotfiles).catch(asWarning), noteWarning);
-    await reporter.step('Personalize: ~/personalize', () => runPersonalize(context).catch(asWarning), noteWarning);
+    await reporter.step(
+      'Personalize: ~/personalize',
+      async () => (present.has(`${context.home}/personalize`) ? runPersonalize(context).catch(asWarning) : { status: 'skipped' as const, note: '~/personalize does not exist' }),
+      noteWarning,
+    );
     for (const warning of warnings) reporter.warn(`Personalize: ${warning}. The workspace is running.`);
     return { warnings };
   }
+}
+
+/**
+ * Which of `paths` exist in the container, as the workspace user sees them.
+ * If the probe itself cannot run (no sh), all are assumed present so that
+ * each hook runs and reports its own error.
+ */
+async function existingPaths(context: BuildContext, paths: string[]): Promise<Set<string>> {
+  let output = '';
+  const exitCode = await context.docker.containers
+    .exec(context.containerId, ['/bin/sh', '-c', 'for p; do [ -e "$p" ] && echo "$p"; done; exit 0', 'drydock-probe', ...paths], {
+      user: context.user.name,
+      onOutput: (stream, chunk) => {
+        if (stream === 'stdout') output += chunk.toString('utf8');
+      },
+    })
+    .catch(() => -1);
+  if (exitCode !== 0) return new Set(paths);
+  return new Set(output.split('\n').filter((line) => paths.includes(line)));
 }

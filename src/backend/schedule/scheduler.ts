@@ -36,6 +36,7 @@ export class Scheduler {
   private readonly retryDelaysMs: number[];
   private readonly inFlight = new Set<string>();
   private readonly forcedWarned = new Set<string>();
+  private readonly nextRuns = new Map<string, { key: string; next: Date | undefined; description: string }>();
   private lastTick: number;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -183,7 +184,7 @@ export class Scheduler {
     const policy = this.deps.policy();
     for (const name of this.deps.service.names()) {
       const record = this.deps.service.record(name);
-      if (record.schedule) next = Math.min(next, nextRun(record.schedule, new Date(now))?.getTime() ?? Infinity);
+      if (record.schedule) next = Math.min(next, this.nextRunOf(name, record.schedule).next?.getTime() ?? Infinity);
       if (policy.forcedRebuild && record.state === 'running' && !this.inFlight.has(name) && record.builtAt && Date.parse(record.builtAt) < Date.parse(policy.forcedRebuild.notBefore)) {
         const at = Date.parse(policy.forcedRebuild.notBefore);
         for (const offset of [...policy.autoOff.warnBeforeMs, 0]) if (at - offset > now) next = Math.min(next, at - offset);
@@ -200,12 +201,23 @@ export class Scheduler {
     return last;
   }
 
+  /** The next run per workspace, recomputed only when it has passed or the schedule changed. */
+  private nextRunOf(name: string, schedule: CronSchedule): { next: Date | undefined; description: string } {
+    const key = `${schedule.expression}|${schedule.timeZone}`;
+    const cached = this.nextRuns.get(name);
+    const now = this.now();
+    if (cached && cached.key === key && (cached.next === undefined || cached.next.getTime() > now)) return cached;
+    const fresh = { key, next: nextRun(schedule, new Date(now)), description: describeSchedule(schedule) };
+    this.nextRuns.set(name, fresh);
+    return fresh;
+  }
+
   private decorate(view: WorkspaceView, record: WorkspaceRecord): void {
     if (record.schedule) {
-      const next = nextRun(record.schedule, new Date(this.now()));
+      const { next, description } = this.nextRunOf(record.name, record.schedule);
       view.schedule = {
         ...record.schedule,
-        description: describeSchedule(record.schedule),
+        description,
         ...(next ? { nextRun: next.toISOString() } : {}),
         ...(record.lastAutoStart ? { lastAutoStart: record.lastAutoStart } : {}),
       };

@@ -31,6 +31,7 @@ export interface ServiceDeps {
 export class WorkspaceService {
   private readonly records = new Map<string, WorkspaceRecord>();
   private readonly decorators: ((view: WorkspaceView, record: WorkspaceRecord) => void)[] = [];
+  private readonly parsedSpecs = new WeakMap<object, WorkspaceSpec | undefined>();
   private engine: { docker: DockerAdapter; lifecycle: WorkspaceLifecycle; runner: BuildRunner; hostCpus: number } | undefined;
   private dockerReachable = false;
 
@@ -283,12 +284,17 @@ export class WorkspaceService {
     return view;
   }
 
+  /** Parsed once per stored spec object (a change replaces the object), so listing stays cheap. */
   private specOf(record: WorkspaceRecord): WorkspaceSpec | undefined {
+    if (this.parsedSpecs.has(record.spec)) return this.parsedSpecs.get(record.spec);
+    let spec: WorkspaceSpec | undefined;
     try {
-      return parseWorkspaceSpec(record.spec, { cpus: this.engine?.hostCpus ?? Number.MAX_SAFE_INTEGER });
+      spec = parseWorkspaceSpec(record.spec, { cpus: this.engine?.hostCpus ?? Number.MAX_SAFE_INTEGER });
     } catch {
-      return undefined;
+      spec = undefined;
     }
+    this.parsedSpecs.set(record.spec, spec);
+    return spec;
   }
 
   private async changed(record: WorkspaceRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { paths, type BuildStarted, type FileChangeView } from '../../backend/api/protocol';
+import { paths, type BuildStarted, type FileChangeView, type WorkspaceView } from '../../backend/api/protocol';
+import { errorMessage } from '../../core/errors';
 import { followOrReplay } from '../followBuild';
 import { parse, requireName, specChanges, type Command, type CommandContext } from '../context';
 
@@ -7,14 +8,19 @@ export const rebuild: Command = {
   name: 'rebuild',
   summary: 'rebuild a workspace from its image (update, new resources, restart)',
   usage: `drydock rebuild NAME [--image IMAGE] [--cpus N] [--memory SIZE] [--yes]
+drydock rebuild --all [--yes]
 
 Everything outside /home/<user> is replaced by the image's; home is kept byte
 for byte. In a terminal, without --yes, it first lists what the rebuild will
 discard (files changed outside home) and asks. Follows the build log; the exit
 code is the build's result.
 
+--all rebuilds every workspace, one at a time, and reports each result (exit
+1 if any failed).
+
 Examples:
   drydock rebuild api
+  drydock rebuild --all --yes
   drydock rebuild api --image ubuntu:24.04 --cpus 4 --memory 8g --yes`,
   async run(context) {
     const { values, positionals } = parse(context.args, {
@@ -22,9 +28,11 @@ Examples:
       cpus: { type: 'string' },
       memory: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      all: { type: 'boolean' },
     });
-    const name = requireName(positionals);
     const client = await context.backend();
+    if (values.all) return rebuildAll(context, Boolean(values.yes));
+    const name = requireName(positionals);
     if (!values.yes && context.isTty && process.stdin.isTTY && !(await confirm(context, name))) {
       context.err('Rebuild cancelled; nothing was changed.');
       return 1;
@@ -34,6 +42,27 @@ Examples:
     return status === 'running' ? 0 : 1;
   },
 };
+
+async function rebuildAll(context: CommandContext, yes: boolean): Promise<number> {
+  const client = await context.backend();
+  const { workspaces } = await client.request<{ workspaces: WorkspaceView[] }>('GET', paths.workspaces);
+  const results: string[] = [];
+  for (const workspace of workspaces) {
+    if (!yes && context.isTty && process.stdin.isTTY && !(await confirm(context, workspace.name))) {
+      results.push(`${workspace.name}: skipped`);
+      continue;
+    }
+    context.out(`### ${workspace.name}`);
+    try {
+      const started = await client.request<BuildStarted>('POST', paths.rebuild(workspace.name), { changes: {} });
+      results.push(`${workspace.name}: ${await followOrReplay(client, workspace.name, started.buildId, context.out)}`);
+    } catch (error) {
+      results.push(`${workspace.name}: failed (${errorMessage(error)})`);
+    }
+  }
+  context.out(results.length > 0 ? results.join('\n') : 'No workspaces to rebuild.');
+  return results.some((line) => !/: (running|skipped)$/.test(line)) ? 1 : 0;
+}
 
 async function confirm(context: CommandContext, name: string): Promise<boolean> {
   const client = await context.backend();

@@ -1,0 +1,518 @@
+/**
+ * The per-user backend as users run it: the built bundles (dist/backend.js,
+ * dist/cli.js) as real processes, each group with a state dir (and socket) of
+ * its own, against the real Docker engine.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ApiClient } from '../../src/backend/api/client';
+import { paths as api, type ApiErrorBody, type BuildLogEntryView, type BuildStarted, type Health, type WorkspaceView } from '../../src/backend/api/protocol';
+import { resolvePaths, type DaemonPaths } from '../../src/backend/daemon/paths';
+import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
+import { buildTestImage, removeImage } from '../support/testImage';
+
+const root = join(__dirname, '../../..');
+const CLI = join(root, 'dist/cli.js');
+const BACKEND = join(root, 'dist/backend.js');
+
+/** A busybox image whose /coder/configure hangs (long enough to kill the backend mid-build) when the workspace env asks. */
+const IMAGE = 'drydock-test/daemon:1';
+const CONFIGURE = `#!/bin/sh
+case "$CONFIGURE_MODE" in
+  hang) echo "configure started"; sleep 600 ;;
+esac
+exit 0
+`;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface RawAnswer {
+  status: number;
+  body: ApiErrorBody;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `probe` gives a value (not undefined/false), or fails naming what it waited for. */
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | undefined;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+    await sleep(intervalMs);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One HTTP request over the socket, for what ApiClient never sends: broken JSON, huge or streamed bodies. */
+function raw(socketPath: string, method: string, path: string, body?: string | Buffer | Buffer[], headers: Record<string, string | number> = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ socketPath, method, path, headers: { 'content-type': 'application/json', ...headers } });
+    let answered = false;
+    request.on('response', (response) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ApiErrorBody }));
+      response.on('error', reject);
+    });
+    // The server may answer (413) and close before the whole body is sent: the answer is what counts.
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    if (Array.isArray(body)) {
+      for (const chunk of body) request.write(chunk);
+      request.end();
+    } else {
+      request.end(body);
+    }
+  });
+}
+
+/** A state dir of its own (short: the socket path must stay under 107 bytes), its daemon, and its workspaces. */
+class Sandbox {
+  readonly dir: string;
+  readonly paths: DaemonPaths;
+  readonly api: ApiClient;
+  private readonly workspaces: string[] = [];
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'dd-'));
+    this.paths = resolvePaths({ DRYDOCK_STATE_DIR: this.dir });
+    this.api = new ApiClient(this.paths.socketPath);
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, DRYDOCK_STATE_DIR: this.dir };
+  }
+
+  /** `drydock ARGS...` as a user types it; stdin is `input` (a pipe, never a TTY). */
+  cli(args: string[], input = ''): Run {
+    const result = spawnSync(process.execPath, [CLI, ...args], { env: this.env, input, encoding: 'utf8', timeout: 120_000 });
+    if (result.error) throw result.error;
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** Like cli(), but the command must exit 0. */
+  ok(args: string[], input = ''): Run {
+    const run = this.cli(args, input);
+    assert.equal(run.status, 0, `drydock ${args.join(' ')} exited ${run.status}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+    return run;
+  }
+
+  workspace(prefix: string): string {
+    const name = uniqueName(prefix);
+    this.workspaces.push(name);
+    return name;
+  }
+
+  health(): Promise<Health | undefined> {
+    return this.api.request<Health>('GET', api.health).catch(() => undefined);
+  }
+
+  async pid(): Promise<number> {
+    const health = await this.health();
+    assert.ok(health, `no backend answers at ${this.paths.socketPath}`);
+    return health.pid;
+  }
+
+  async view(name: string): Promise<WorkspaceView> {
+    return (await this.api.request<{ workspace: WorkspaceView }>('GET', api.workspace(name))).workspace;
+  }
+
+  /** Waits for build `buildId` of `name` to end and returns the workspace then. */
+  waitForBuild(name: string, buildId: string, timeoutMs = 60_000): Promise<WorkspaceView> {
+    return waitFor(`build ${buildId} of ${name} to end`, timeoutMs, async () => {
+      const view = await this.view(name);
+      return view.lastBuild?.buildId === buildId && view.lastBuild.status !== 'building' && view.state !== 'building' ? view : undefined;
+    });
+  }
+
+  /** `drydock daemon stop`, then SIGTERM to whatever still answers; returns once nothing does. */
+  async stopDaemon(): Promise<void> {
+    const pid = (await this.health())?.pid;
+    if (pid === undefined) return;
+    this.cli(['daemon', 'stop']);
+    if (alive(pid) && (await this.health())) process.kill(pid, 'SIGTERM');
+    await waitFor(`backend ${pid} to stop`, 30_000, async () => !(await this.health()));
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stopDaemon().catch((error: unknown) => console.warn(`could not stop the backend of ${this.dir}: ${String(error)}`));
+    for (const name of this.workspaces) removeWorkspaceObjects(name);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function containersOf(name: string): string[] {
+  const names = docker(['ps', '-a', '--filter', `label=dev.drydock.workspace=${name}`, '--format', '{{.Names}}']);
+  return names ? names.split('\n').sort() : [];
+}
+
+function volumesOf(name: string): string[] {
+  const names = docker(['volume', 'ls', '-q', '--filter', `label=dev.drydock.workspace=${name}`]);
+  return names ? names.split('\n').sort() : [];
+}
+
+function dockerAnswers(): boolean {
+  return spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+}
+
+void describe('the Drydock backend as real processes', () => {
+  before(() => {
+    buildTestImage(IMAGE, { files: { '/coder/configure': { content: CONFIGURE, mode: 0o755 } } });
+  });
+
+  after(() => {
+    removeImage(IMAGE);
+  });
+
+  void describe('the CLI end to end', () => {
+    const sandbox = new Sandbox();
+    const name = sandbox.workspace('cli');
+    after(() => sandbox.cleanup());
+
+    void it('starts the backend on the first command and creates a workspace, printing the build log', () => {
+      assert.equal(sandbox.cli(['daemon', 'status']).status, 1, 'no backend runs before the first command');
+      const created = sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never']);
+      for (const step of ['Resolve image', 'Prepare home volume', 'Replace container', 'Inject secrets', 'Run /coder/configure', 'Personalize: dotfiles']) {
+        assert.match(created.stdout, new RegExp(`^==> ${step}$`, 'm'));
+      }
+      assert.match(created.stdout, /^=== build running/m);
+      assert.match(created.stderr, /Starting the Drydock backend/);
+      const status = sandbox.ok(['daemon', 'status']);
+      assert.match(status.stdout, /^running: version \S+, pid \d+/m);
+      assert.match(status.stdout, /^Docker: answers at /m);
+    });
+
+    void it('lists it running: ls, ls --json and status --json', () => {
+      assert.match(sandbox.ok(['ls']).stdout, new RegExp(`^${name}\\s+running\\s+${IMAGE.replace(/[.]/g, '\\.')}\\s`, 'm'));
+      const listed = JSON.parse(sandbox.ok(['ls', '--json']).stdout) as WorkspaceView[];
+      assert.deepEqual(
+        listed.map((workspace) => [workspace.name, workspace.state]),
+        [[name, 'running']],
+      );
+      const status = JSON.parse(sandbox.ok(['status', name, '--json']).stdout) as WorkspaceView;
+      assert.equal(status.state, 'running');
+      assert.equal(status.lastBuild?.status, 'running');
+      assert.equal(status.containerId, docker(['inspect', '-f', '{{.Id}}', `drydock-${name}`]));
+    });
+
+    void it('exec keeps stdout and stderr apart and exits with the command’s code', () => {
+      const run = sandbox.cli(['exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+      assert.equal(run.status, 7, run.stderr);
+      assert.equal(run.stdout, 'out\n');
+      assert.equal(run.stderr, 'err\n');
+    });
+
+    void it('exec passes piped stdin through', () => {
+      const run = sandbox.ok(['exec', name, '--', 'cat'], 'hello');
+      assert.equal(run.stdout, 'hello');
+    });
+
+    void it('rebuild --memory keeps home and applies the new limit', () => {
+      sandbox.ok(['exec', name, '--', 'sh', '-c', 'echo kept > ~/kept.txt']);
+      const rebuilt = sandbox.ok(['rebuild', name, '--yes', '--memory', '300m']);
+      assert.match(rebuilt.stdout, /^=== build running/m);
+      assert.equal(dockerExec(`drydock-${name}`, 'cat ~/kept.txt'), 'kept');
+      assert.equal(docker(['inspect', '-f', '{{.HostConfig.Memory}}', `drydock-${name}`]), String(300 * 1024 * 1024));
+      assert.equal((JSON.parse(sandbox.ok(['status', name, '--json']).stdout) as WorkspaceView).memory, '300m');
+    });
+
+    void it('logs prints the last build', async () => {
+      const { lastBuild } = await sandbox.view(name);
+      assert.ok(lastBuild);
+      const printed = sandbox.ok(['logs', name]).stdout;
+      assert.equal(printed.trimEnd(), readFileSync(join(sandbox.paths.logsDir, name, `${lastBuild.buildId}.log`), 'utf8').trimEnd());
+      assert.match(printed, /==> \[step\] Replace container/);
+      assert.match(printed, /=== build running/);
+    });
+
+    void it('stop removes the container and keeps the home volume', () => {
+      assert.match(sandbox.ok(['stop', name]).stdout, /is off/);
+      assert.deepEqual(containersOf(name), []);
+      assert.deepEqual(volumesOf(name), [`drydock-${name}-home`]);
+      assert.equal((JSON.parse(sandbox.ok(['status', name, '--json']).stdout) as WorkspaceView).state, 'off');
+    });
+
+    void it('rm --delete-home needs --yes; rm keeps the home volume', () => {
+      const refused = sandbox.cli(['rm', name, '--delete-home']);
+      assert.equal(refused.status, 2);
+      assert.match(refused.stderr, /--yes/);
+      assert.deepEqual(volumesOf(name), [`drydock-${name}-home`], 'a refused rm changes nothing');
+
+      sandbox.ok(['rm', name]);
+      assert.deepEqual(volumesOf(name), [`drydock-${name}-home`]);
+      assert.deepEqual(JSON.parse(sandbox.ok(['ls', '--json']).stdout), []);
+    });
+
+    void it('exits 2 on usage errors', () => {
+      const unknown = sandbox.cli(['frobnicate']);
+      assert.equal(unknown.status, 2);
+      assert.match(unknown.stderr, /unknown command "frobnicate"/);
+      const noImage = sandbox.cli(['create', name]);
+      assert.equal(noImage.status, 2);
+      assert.match(noImage.stderr, /--image is required/);
+    });
+
+    void it('exits 1 naming an unknown workspace', () => {
+      const missing = uniqueName('missing');
+      for (const args of [['status', missing], ['exec', missing, '--', 'true'], ['logs', missing]]) {
+        const run = sandbox.cli(args);
+        assert.equal(run.status, 1, `drydock ${args.join(' ')}`);
+        assert.match(run.stderr, new RegExp(`no workspace named "${missing}"`));
+      }
+    });
+
+    void it('a second backend exits 0 at once, naming the running one', async () => {
+      const pid = await sandbox.pid();
+      const started = Date.now();
+      const second = spawnSync(process.execPath, [BACKEND, 'run'], { env: sandbox.env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(second.status, 0, second.stderr);
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+      assert.match(second.stdout, new RegExp(`already running \\(pid ${pid}\\b`));
+      assert.equal(await sandbox.pid(), pid, 'the first backend still answers');
+    });
+
+    void it('listens on a socket of mode 0600 in a folder of mode 0700', () => {
+      const socket = statSync(sandbox.paths.socketPath);
+      assert.ok(socket.isSocket());
+      assert.equal(socket.mode & 0o777, 0o600);
+      assert.equal(statSync(dirname(sandbox.paths.socketPath)).mode & 0o777, 0o700);
+    });
+
+    void it('answers bad requests with a 4xx JSON error naming the field, and stays up', async () => {
+      const pid = await sandbox.pid();
+      const socket = sandbox.paths.socketPath;
+
+      const malformed = await raw(socket, 'POST', api.workspaces, '{"spec": {');
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.body.error.code, 'invalid_input');
+      assert.equal(malformed.body.error.field, 'body');
+      assert.match(malformed.body.error.message, /not valid JSON/);
+
+      const unknownField = await raw(socket, 'POST', api.workspaces, JSON.stringify({ spec: { name: 'x', image: IMAGE }, colour: 'red' }));
+      assert.equal(unknownField.status, 400);
+      assert.equal(unknownField.body.error.field, 'colour');
+      assert.match(unknownField.body.error.message, /colour: is not a field/);
+
+      const huge = Buffer.alloc(1024 * 1024 + 1, 'a');
+      const declared = await raw(socket, 'POST', api.workspaces, huge, { 'content-length': huge.length });
+      assert.equal(declared.status, 413);
+      assert.equal(declared.body.error.field, 'body');
+      // Without a content-length the limit holds while the body streams in.
+      const streamed = await raw(socket, 'POST', api.workspaces, Array.from({ length: 20 }, () => Buffer.alloc(64 * 1024, 'a')));
+      assert.equal(streamed.status, 413);
+      assert.equal(streamed.body.error.field, 'body');
+
+      const missing = uniqueName('missing');
+      const notFound = await raw(socket, 'GET', api.workspace(missing));
+      assert.equal(notFound.status, 404);
+      assert.equal(notFound.body.error.code, 'not_found');
+      assert.equal(notFound.body.error.field, 'name');
+      assert.match(notFound.body.error.message, new RegExp(missing));
+
+      const badName = await raw(socket, 'POST', api.rebuild('Not_A_Name'), '{}');
+      assert.equal(badName.status, 400);
+      assert.equal(badName.body.error.field, 'name');
+      assert.match(badName.body.error.message, /Not_A_Name/);
+
+      const wrongMethod = await raw(socket, 'PUT', api.workspaces, '{}');
+      assert.equal(wrongMethod.status, 405);
+      assert.match(wrongMethod.body.error.message, /PUT is not allowed on \/v1\/workspaces; use GET or POST/);
+
+      const health = await sandbox.api.request<Health>('GET', api.health);
+      assert.equal(health.pid, pid, 'the same backend answers after the bad requests');
+      assert.equal(health.status, 'ok');
+    });
+  });
+
+  void describe('a stale lock', () => {
+    const sandbox = new Sandbox();
+    after(() => sandbox.cleanup());
+
+    void it('is taken over when its owner has exited', async () => {
+      const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      const deadPid = await new Promise<number>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('exit', () => resolve(child.pid ?? 0));
+      });
+      assert.ok(deadPid > 0 && !alive(deadPid));
+      mkdirSync(sandbox.dir, { recursive: true });
+      writeFileSync(sandbox.paths.lockFile, `${JSON.stringify({ pid: deadPid, version: '0.0.1', socketPath: sandbox.paths.socketPath, startedAt: new Date(Date.now() - 60_000).toISOString() })}\n`, { mode: 0o600 });
+
+      const started = sandbox.ok(['daemon', 'start']);
+      const pid = await sandbox.pid();
+      assert.match(started.stdout, new RegExp(`runs \\(pid ${pid}\\b`));
+      assert.notEqual(pid, deadPid);
+      assert.equal((JSON.parse(readFileSync(sandbox.paths.lockFile, 'utf8')) as { pid: number }).pid, pid, 'the lock names the new backend');
+      sandbox.ok(['daemon', 'status']);
+    });
+  });
+
+  void describe('crash recovery', () => {
+    const sandbox = new Sandbox();
+    after(() => sandbox.cleanup());
+
+    void it('after kill -9 mid-rebuild and a restart: one container, home intact, build marked interrupted', async () => {
+      const name = sandbox.workspace('kill');
+      sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never']);
+      dockerExec(`drydock-${name}`, 'echo precious > ~/precious.txt');
+
+      const started = await sandbox.api.request<BuildStarted>('POST', api.rebuild(name), { changes: { env: { CONFIGURE_MODE: 'hang' } } });
+      // Follow the live build until /coder/configure runs (its first line is out).
+      const following = new AbortController();
+      const timer = setTimeout(() => following.abort(), 60_000);
+      let configuring = false;
+      await sandbox.api.stream(
+        api.followBuild(name),
+        (data, event) => {
+          const entry = data as BuildLogEntryView;
+          if (event === 'message' && entry.kind === 'output' && entry.step === 'Run /coder/configure' && entry.text === 'configure started') {
+            configuring = true;
+            following.abort();
+          }
+        },
+        following.signal,
+      );
+      clearTimeout(timer);
+      assert.ok(configuring, 'the build reached /coder/configure');
+
+      const killed = await sandbox.pid();
+      process.kill(killed, 'SIGKILL');
+      await waitFor(`backend ${killed} to die`, 10_000, async () => !(await sandbox.health()));
+      sandbox.ok(['daemon', 'start']);
+      assert.notEqual(await sandbox.pid(), killed);
+
+      const view = await waitFor('the interrupted build to be reconciled', 30_000, async () => {
+        const current = await sandbox.view(name);
+        return current.lastBuild?.status === 'interrupted' ? current : undefined;
+      });
+      assert.equal(view.state, 'failed');
+      assert.equal(view.lastBuild?.buildId, started.buildId);
+      assert.match(view.lastBuild?.message ?? '', /interrupted/);
+      assert.deepEqual(containersOf(name), [`drydock-${name}`], 'exactly one container, and no -next leftover');
+      assert.equal(dockerExec(`drydock-${name}`, 'cat ~/precious.txt'), 'precious');
+      const log = readFileSync(join(sandbox.paths.logsDir, name, `${started.buildId}.log`), 'utf8').trimEnd().split('\n');
+      assert.match(log.at(-1) ?? '', /=== build interrupted/);
+      assert.match(log.join('\n'), /stdout\| configure started/);
+
+      // Activity in the kept container (the exec above, a user's shell) does not make a failed build look good.
+      await sleep(1_000);
+      assert.equal((await sandbox.view(name)).state, 'failed');
+    });
+
+    void it('moves a corrupt state file aside and adopts the workspaces Docker still has', async () => {
+      const name = sandbox.workspace('corrupt');
+      sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never']);
+      await sandbox.stopDaemon();
+      const garbage = 'this is {not JSON\n';
+      writeFileSync(sandbox.paths.stateFile, garbage);
+
+      // The first command starts the backend, which must already know the workspace.
+      const listed = JSON.parse(sandbox.ok(['ls', '--json']).stdout) as WorkspaceView[];
+      const adopted = listed.find((workspace) => workspace.name === name);
+      assert.ok(adopted, `ls lists ${name}: ${JSON.stringify(listed)}`);
+      assert.equal(adopted.state, 'running');
+      assert.equal(adopted.image, IMAGE);
+
+      const aside = readdirSync(sandbox.dir).filter((file) => file.startsWith('state.json.corrupt-'));
+      assert.equal(aside.length, 1, `one corrupt file moved aside: ${readdirSync(sandbox.dir).join(', ')}`);
+      assert.equal(readFileSync(join(sandbox.dir, aside[0] ?? ''), 'utf8'), garbage);
+      const log = readFileSync(sandbox.paths.daemonLog, 'utf8');
+      assert.match(log, /state file .* was not loaded: it is not valid JSON/);
+      assert.match(log, new RegExp(`recovered workspaces from Docker: .*${name}`));
+      // The new state file is valid again and holds the workspace.
+      const saved = JSON.parse(readFileSync(sandbox.paths.stateFile, 'utf8')) as { state: { workspaces: Record<string, unknown> } };
+      assert.ok(saved.state.workspaces[name]);
+    });
+  });
+
+  // Last: it stops the engine every other test needs.
+  void describe('a Docker engine restart', () => {
+    const sandbox = new Sandbox();
+    after(() => sandbox.cleanup());
+
+    const cannotRestart = (): string | undefined => {
+      if (process.getuid?.() !== 0) return 'not running as root';
+      if (spawnSync('sh', ['-c', 'command -v dockerd'], { stdio: 'ignore' }).status !== 0) return 'dockerd is not on PATH';
+      if (existsSync('/run/systemd/system')) return 'dockerd is managed by systemd here';
+      if (spawnSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' }).status !== 0) return 'no dockerd process runs here (the engine is elsewhere)';
+      return undefined;
+    };
+
+    const startDockerd = async (): Promise<void> => {
+      if (dockerAnswers()) return;
+      // Exactly as .ci/run starts it, detached from this test.
+      spawn('sh', ['-c', 'nohup dockerd > /tmp/drydock-test-dockerd.log 2>&1 &'], { detached: true, stdio: 'ignore' }).unref();
+      await waitFor('dockerd to answer again (see /tmp/drydock-test-dockerd.log)', 60_000, dockerAnswers, 1_000);
+    };
+
+    void it('is survived: unknown while Docker is away, reconnects by itself, home intact', async (t) => {
+      const reason = cannotRestart();
+      if (reason) {
+        console.warn(`\n!!! SKIPPING the Docker engine restart test: ${reason}; it needs root, dockerd on PATH and no systemd.\n`);
+        t.skip(`cannot restart the Docker engine: ${reason}`);
+        return;
+      }
+      const name = sandbox.workspace('engine');
+      sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never']);
+      dockerExec(`drydock-${name}`, 'echo survives > ~/engine.txt');
+
+      try {
+        spawnSync('pkill', ['-x', 'dockerd']);
+        await waitFor('dockerd to exit', 60_000, () => spawnSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' }).status !== 0 && !dockerAnswers(), 250);
+
+        const away = await waitFor('the backend to show unknown', 30_000, async () => {
+          const { workspaces } = await sandbox.api.request<{ workspaces: WorkspaceView[] }>('GET', api.workspaces);
+          const view = workspaces.find((workspace) => workspace.name === name);
+          return view?.state === 'unknown' ? view : undefined;
+        });
+        assert.equal(away.name, name);
+        assert.equal((await sandbox.api.request<Health>('GET', api.health)).docker.reachable, false);
+        const refused = await raw(sandbox.paths.socketPath, 'POST', api.rebuild(name), '{}');
+        assert.equal(refused.status, 503);
+        assert.equal(refused.body.error.code, 'docker_unreachable');
+      } finally {
+        await startDockerd();
+      }
+
+      const back = await waitFor('the backend to reconnect', 60_000, async () => {
+        const { workspaces } = await sandbox.api.request<{ workspaces: WorkspaceView[] }>('GET', api.workspaces);
+        const view = workspaces.find((workspace) => workspace.name === name);
+        return view && view.state !== 'unknown' ? view : undefined;
+      }, 500);
+      // Without live-restore the container stopped with the engine.
+      assert.ok(['failed', 'off'].includes(back.state), `state after the engine restart: ${back.state}`);
+      assert.equal((await sandbox.api.request<Health>('GET', api.health)).docker.reachable, true);
+
+      const rebuilt = await sandbox.api.request<BuildStarted>('POST', api.rebuild(name), {});
+      const view = await sandbox.waitForBuild(name, rebuilt.buildId);
+      assert.equal(view.state, 'running', view.lastBuild?.message);
+      assert.equal(dockerExec(`drydock-${name}`, 'cat ~/engine.txt'), 'survives');
+    });
+  });
+});
