@@ -1,26 +1,7 @@
 import type { ApiClient } from '../backend/api/client';
 import { paths, type BuildLogEntryView, type WorkspaceView } from '../backend/api/protocol';
 import { isDrydockError } from '../core/errors';
-
-/** One build log entry as the terminal shows it. */
-export function formatEntry(entry: BuildLogEntryView): string {
-  switch (entry.kind) {
-    case 'step-start':
-      return `==> ${entry.text}`;
-    case 'step-end': {
-      const details = [entry.exitCode !== undefined ? `exit ${entry.exitCode}` : '', entry.durationMs !== undefined ? `${(entry.durationMs / 1000).toFixed(1)}s` : ''].filter(Boolean).join(', ');
-      return `<== [${entry.status ?? 'ok'}] ${entry.step ?? entry.text}${details ? ` (${details})` : ''}${entry.note ? `: ${entry.note}` : ''}`;
-    }
-    case 'output':
-      return `    ${entry.text}`;
-    case 'warn':
-      return `warning: ${entry.text}`;
-    case 'result':
-      return `=== build ${entry.status ?? ''}${entry.text ? `: ${entry.text}` : ''}`;
-    default:
-      return entry.text;
-  }
-}
+import { formatEntry } from '../backend/api/logFormat';
 
 /**
  * Prints the workspace's running build as it happens (from its start) and

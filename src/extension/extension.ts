@@ -1,10 +1,15 @@
-import * as vscode from 'vscode';
-import { VERSION } from '../core/version';
+import type * as vscode from 'vscode';
+import { Drydock } from './drydock';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Drydock');
-  context.subscriptions.push(output);
-  output.appendLine(`Drydock ${VERSION} activated.`);
+/** Exposed to the extension tests: the parts they inspect. */
+export interface DrydockApi {
+  drydock: Drydock;
+}
+
+export function activate(context: vscode.ExtensionContext): DrydockApi {
+  const drydock = new Drydock(context);
+  context.subscriptions.push(drydock);
+  return { drydock };
 }
 
 export function deactivate(): void {}

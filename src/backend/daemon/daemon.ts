@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { LABEL } from '../../core/names';
 import { VERSION } from '../../core/version';
 import type { Health } from '../api/protocol';
@@ -15,11 +16,15 @@ import { StateFile } from '../state/stateStore';
 import { AutoOffManager } from '../autooff/autoOffManager';
 import { DEFAULT_POLICY_PATH, PolicySource } from '../autooff/policySource';
 import { Scheduler } from '../schedule/scheduler';
-import { acquireDaemonLock } from './lock';
+import { acquireDaemonLock, processAlive, type LockResult } from './lock';
 import type { DaemonPaths } from './paths';
 
 /** How long SIGTERM waits for running builds before leaving them to be marked interrupted. */
 const BUILD_DRAIN_MS = 20_000;
+/** How long the first look at Docker may hold up listening (clients wait 15 s for a new backend). */
+const FIRST_DOCKER_LOOK_MS = 5_000;
+/** How long a live lock owner may take to listen on its socket before its lock is judged stale. */
+const OWNER_LISTEN_GRACE_MS = 10_000;
 
 /**
  * The backend process: one per user (lock + socket), owning the state file,
@@ -27,7 +32,7 @@ const BUILD_DRAIN_MS = 20_000;
  */
 export async function runDaemon(paths: DaemonPaths): Promise<number> {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const lock = acquireDaemonLock(paths.lockFile, { version: VERSION, socketPath: paths.socketPath });
+  const lock = await acquireLock(paths);
   if (!lock.acquired) {
     process.stdout.write(`The Drydock backend is already running (pid ${lock.owner.pid}, version ${lock.owner.version}, socket ${lock.owner.socketPath}).\n`);
     return 0;
@@ -151,8 +156,46 @@ export async function runDaemon(paths: DaemonPaths): Promise<number> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  // Look at Docker (reconcile, adopt) before answering, so a client that started us never sees a
+  // state not yet reconciled, nor "Docker cannot be reached" for an engine that is fine. Bounded:
+  // if the engine is slow, clients get `unknown` until it answers.
+  await Promise.race([link.start(), new Promise((resolve) => setTimeout(resolve, FIRST_DOCKER_LOOK_MS).unref())]);
+  if (shuttingDown) return exited;
   await server.listen(paths.socketPath);
   log(`Drydock backend ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`);
-  await link.start();
   return exited;
+}
+
+/**
+ * The lock, or who holds it. The socket is the lock's second guard: an owner
+ * whose pid looks alive but that never listens is a dead backend's lock (its
+ * pid reused by another process after a crash or reboot, or a zombie where
+ * nothing reaps orphans after kill -9). A live owner takes the lock before it
+ * listens, so it gets a grace period from its start; then the lock is taken over.
+ */
+async function acquireLock(paths: DaemonPaths): Promise<LockResult> {
+  const me = { version: VERSION, socketPath: paths.socketPath };
+  const first = acquireDaemonLock(paths.lockFile, me);
+  if (first.acquired) return first;
+  const { owner } = first;
+  const deadline = Math.min(Date.parse(owner.startedAt) || Date.now(), Date.now()) + OWNER_LISTEN_GRACE_MS;
+  while (!(await listening(owner.socketPath))) {
+    if (Date.now() >= deadline) return acquireDaemonLock(paths.lockFile, me, (pid) => pid !== owner.pid && processAlive(pid));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return first;
+}
+
+/** Whether something accepts connections on the socket; when unsure (no answer, other errors), yes. */
+function listening(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    const done = (answer: boolean): void => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(2_000, () => done(true));
+    socket.on('connect', () => done(true));
+    socket.on('error', (error: NodeJS.ErrnoException) => done(!['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'].includes(error.code ?? '')));
+  });
 }

@@ -231,7 +231,7 @@ export class WorkspaceService {
       }
       record.state = 'failed';
       this.deps.log(`${record.name}: build ${record.lastBuild?.buildId ?? ''} ${message}`);
-    } else if (record.state !== 'building') {
+    } else if (record.state !== 'building' && !keptAfterFailedBuild(record, observation)) {
       record.state = observation?.state ?? 'off';
     }
     if (observation?.container) record.containerId = observation.container.id;
@@ -310,4 +310,13 @@ export class WorkspaceService {
   private emit(record: WorkspaceRecord): void {
     if (this.records.has(record.name)) this.deps.events.emit({ type: 'workspace', workspace: this.view(record) });
   }
+}
+
+/**
+ * A failed or interrupted build keeps its container running for debugging; it
+ * stays `failed` (not `running`) until a build succeeds, whatever happens in it.
+ */
+function keptAfterFailedBuild(record: WorkspaceRecord, observation: WorkspaceObservation | undefined): boolean {
+  const buildFailed = record.lastBuild?.status === 'failed' || record.lastBuild?.status === 'interrupted';
+  return record.state === 'failed' && buildFailed && observation?.state === 'running' && observation.container?.id === record.containerId;
 }

@@ -1,0 +1,113 @@
+import * as vscode from 'vscode';
+import { ApiClient } from '../backend/api/client';
+import { connectBackend } from '../backend/api/daemonLauncher';
+import { paths, type DaemonEvent, type Health } from '../backend/api/protocol';
+import { resolvePaths } from '../backend/daemon/paths';
+import { errorMessage } from '../core/errors';
+import { VERSION } from '../core/version';
+
+export type ConnectionState = { kind: 'connecting' } | { kind: 'connected'; health: Health } | { kind: 'backend-down'; message: string } | { kind: 'docker-down'; message: string };
+
+/**
+ * The extension's link to the backend: started when none answers (on VS
+ * Code's own Node unless a path is configured), then its event stream is
+ * followed and re-followed after a drop. No per-workspace polling.
+ */
+export class BackendConnection implements vscode.Disposable {
+  private client: ApiClient | undefined;
+  private abort: AbortController | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private readonly stateEmitter = new vscode.EventEmitter<ConnectionState>();
+  private readonly eventEmitter = new vscode.EventEmitter<DaemonEvent>();
+  private current: ConnectionState = { kind: 'connecting' };
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onEvent = this.eventEmitter.event;
+
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** The API client, connecting (and starting the backend) if needed. */
+  async api(): Promise<ApiClient> {
+    if (this.client) return this.client;
+    const settings = vscode.workspace.getConfiguration('drydock');
+    const nodePath = settings.get<string>('backendNodePath') || process.execPath;
+    this.client = await connectBackend({
+      paths: resolvePaths(),
+      backendScript: this.context.asAbsolutePath('dist/backend.js'),
+      nodePath,
+      // Inside VS Code, process.execPath is Electron (or code-server's Node): run it as plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      version: VERSION,
+    });
+    return this.client;
+  }
+
+  start(): void {
+    void this.follow();
+  }
+
+  retry(): void {
+    clearTimeout(this.retryTimer);
+    this.client = undefined;
+    this.abort?.abort();
+    void this.follow();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.retryTimer);
+    this.abort?.abort();
+    this.stateEmitter.dispose();
+    this.eventEmitter.dispose();
+  }
+
+  private async follow(): Promise<void> {
+    if (this.disposed) return;
+    this.setState({ kind: 'connecting' });
+    let client: ApiClient;
+    try {
+      client = await this.api();
+      const health = await client.request<Health>('GET', paths.health);
+      this.setState(health.docker.reachable ? { kind: 'connected', health } : { kind: 'docker-down', message: health.docker.error ?? 'Docker does not answer' });
+    } catch (error) {
+      this.client = undefined;
+      this.setState({ kind: 'backend-down', message: errorMessage(error) });
+      this.scheduleRetry(10_000);
+      return;
+    }
+    const abort = (this.abort = new AbortController());
+    try {
+      await client.stream(paths.events, (data) => this.onDaemonEvent(data as DaemonEvent), abort.signal);
+    } catch {
+      // The stream broke: the backend went away. Reconnect below.
+    }
+    if (!abort.signal.aborted) {
+      this.client = undefined;
+      this.setState({ kind: 'backend-down', message: 'the backend closed the connection' });
+      this.scheduleRetry(2000);
+    }
+  }
+
+  private onDaemonEvent(event: DaemonEvent): void {
+    if (event.type === 'docker') {
+      if (!event.reachable) this.setState({ kind: 'docker-down', message: event.error ?? 'Docker does not answer' });
+      else void this.client?.request<Health>('GET', paths.health).then((health) => this.setState({ kind: 'connected', health }));
+    }
+    this.eventEmitter.fire(event);
+  }
+
+  private scheduleRetry(ms: number): void {
+    if (this.disposed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.follow(), ms);
+  }
+
+  private setState(state: ConnectionState): void {
+    this.current = state;
+    this.stateEmitter.fire(state);
+  }
+}

@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import { formatEntry } from '../backend/api/logFormat';
+import type { BackendConnection } from './backendConnection';
+
+/** One output channel per workspace, streaming its builds' hook output live. */
+export class BuildOutput implements vscode.Disposable {
+  private readonly channels = new Map<string, vscode.OutputChannel>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(connection: BackendConnection) {
+    this.subscription = connection.onEvent((event) => {
+      if (event.type !== 'build-log') return;
+      const channel = this.channel(event.workspace);
+      if (event.entry.kind === 'step-start' && event.entry.seq <= 1) channel.appendLine(`--- build ${event.buildId} ---`);
+      channel.appendLine(formatEntry(event.entry));
+    });
+  }
+
+  channel(workspace: string): vscode.OutputChannel {
+    let channel = this.channels.get(workspace);
+    if (!channel) {
+      channel = vscode.window.createOutputChannel(`Drydock: ${workspace}`);
+      this.channels.set(workspace, channel);
+    }
+    return channel;
+  }
+
+  /** Shows a build the user started, if the setting says so. */
+  reveal(workspace: string): void {
+    if (vscode.workspace.getConfiguration('drydock').get<boolean>('revealOutputOnBuild', true)) this.channel(workspace).show(true);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    for (const channel of this.channels.values()) channel.dispose();
+  }
+}

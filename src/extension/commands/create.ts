@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import { paths } from '../../backend/api/protocol';
+import { parseMemory } from '../../core/memory';
+import { WORKSPACE_NAME } from '../../core/names';
+import { checkDotfilesUrl } from '../../core/hookPlan';
+import { api, reportError, type CommandContext } from './context';
+
+/** Create Workspace: a multi-step input validated as you type, then a build followed in the output channel. */
+export async function createWorkspace(context: CommandContext): Promise<void> {
+  const settings = vscode.workspace.getConfiguration('drydock');
+  const taken = new Set(context.cache.all().map((workspace) => workspace.name));
+  const name = await vscode.window.showInputBox({
+    title: 'Create Workspace (1/5): name',
+    prompt: 'Lowercase letters, digits and dashes',
+    validateInput: (value) => (!WORKSPACE_NAME.test(value) ? 'Use 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit.' : taken.has(value) ? `${value} exists already.` : undefined),
+  });
+  if (!name) return;
+  const image = await pickImage(context, settings.get<string>('defaultImage', ''));
+  if (!image) return;
+  const user = await vscode.window.showInputBox({ title: 'Create Workspace (3/5): user', prompt: "The image's user (empty: the image's USER)", value: settings.get<string>('defaultUser', ''), validateInput: (value) => (value && !/^[a-z_][a-z0-9_-]{0,31}$/.test(value) ? 'A POSIX user name, e.g. dev.' : undefined) });
+  if (user === undefined) return;
+  const resources = await vscode.window.showInputBox({
+    title: 'Create Workspace (4/5): CPUs and memory',
+    prompt: 'e.g. "2 4g"; empty for no limits',
+    validateInput: (value) => {
+      if (!value.trim()) return undefined;
+      const [cpus, memory] = value.trim().split(/\s+/);
+      if (!(Number(cpus) > 0)) return 'Start with a number of CPUs, e.g. 2 or 0.5.';
+      try {
+        if (memory) parseMemory(memory);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return undefined;
+    },
+  });
+  if (resources === undefined) return;
+  const dotfiles = await vscode.window.showInputBox({ title: 'Create Workspace (5/5): dotfiles repository', prompt: 'Optional: https://github.com/you/dotfiles', validateInput: (value) => (value ? checkDotfilesUrl(value) : undefined) });
+  if (dotfiles === undefined) return;
+
+  const [cpus, memory] = resources.trim() ? resources.trim().split(/\s+/) : [];
+  const spec: Record<string, unknown> = { name, image, ...(user ? { user } : {}), ...(cpus ? { cpus: Number(cpus) } : {}), ...(memory ? { memory } : {}), ...(dotfiles ? { dotfiles: { url: dotfiles } } : {}) };
+  try {
+    context.output.reveal(name);
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating ${name}...` }, async () => {
+      await (await api(context)).request('POST', paths.workspaces, { spec, build: true });
+    });
+    if (!context.current.name) await context.current.set(name);
+  } catch (error) {
+    reportError(context, `Could not create ${name}`, error, name);
+  }
+}
+
+async function pickImage(context: CommandContext, fallback: string): Promise<string | undefined> {
+  const known = [...new Set(context.cache.all().map((workspace) => workspace.image))];
+  const pick = vscode.window.createQuickPick();
+  pick.title = 'Create Workspace (2/5): image';
+  pick.placeholder = 'Type an image reference (e.g. ubuntu:24.04) or pick one';
+  pick.items = [...(fallback ? [fallback] : []), ...known].map((label) => ({ label }));
+  pick.value = fallback;
+  return new Promise((resolve) => {
+    pick.onDidAccept(() => {
+      const value = pick.selectedItems[0]?.label ?? pick.value;
+      pick.hide();
+      resolve(value.trim() || undefined);
+    });
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+}

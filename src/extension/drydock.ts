@@ -1,0 +1,66 @@
+import * as vscode from 'vscode';
+import { ActivityTracker } from './activityTracker';
+import { BackendConnection } from './backendConnection';
+import { BuildOutput } from './buildOutput';
+import { COMMAND_IDS, type CommandId } from './commandIds';
+import { setAutoOff, extendWorkspace } from './commands/autoOff';
+import { setAutoStart } from './commands/autoStart';
+import type { CommandContext } from './commands/context';
+import { createWorkspace } from './commands/create';
+import { openTerminal, setCurrent, showBuildLog, statusBarActions } from './commands/misc';
+import { rebuildWorkspace } from './commands/rebuild';
+import { deleteWorkspace, stopWorkspace } from './commands/stopDelete';
+import { CurrentWorkspace } from './currentWorkspace';
+import { showBackendNotifications } from './notifications';
+import { CountdownStatusBar } from './statusBar';
+import { WorkspaceCache } from './workspaceCache';
+import { WorkspacesTree } from './workspacesTree';
+
+/**
+ * The composition root: builds every part once and is itself the one
+ * Disposable on context.subscriptions, so nothing outlives the window.
+ */
+export class Drydock implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly connection: BackendConnection;
+  readonly cache: WorkspaceCache;
+  readonly current: CurrentWorkspace;
+
+  constructor(context: vscode.ExtensionContext) {
+    const own = <T extends vscode.Disposable>(disposable: T): T => {
+      this.disposables.push(disposable);
+      return disposable;
+    };
+    this.connection = own(new BackendConnection(context));
+    this.cache = own(new WorkspaceCache(this.connection));
+    this.current = own(new CurrentWorkspace(context.workspaceState));
+    const output = own(new BuildOutput(this.connection));
+    const activity = own(new ActivityTracker(this.connection, this.current));
+    const commandContext: CommandContext = { connection: this.connection, cache: this.cache, current: this.current, output, activity };
+    const tree = own(new WorkspacesTree(this.cache, this.connection));
+    own(vscode.window.createTreeView('drydock.workspaces', { treeDataProvider: tree, showCollapseAll: false }));
+    own(new CountdownStatusBar(this.cache, this.current));
+    own(showBackendNotifications(this.connection));
+
+    const handlers: Record<CommandId, (argument?: unknown) => Promise<void> | void> = {
+      'drydock.create': () => createWorkspace(commandContext),
+      'drydock.rebuild': (argument) => rebuildWorkspace(commandContext, argument),
+      'drydock.stop': (argument) => stopWorkspace(commandContext, argument),
+      'drydock.delete': (argument) => deleteWorkspace(commandContext, argument),
+      'drydock.openTerminal': (argument) => openTerminal(commandContext, argument),
+      'drydock.showBuildLog': (argument) => showBuildLog(commandContext, argument),
+      'drydock.setAutoStart': (argument) => setAutoStart(commandContext, argument),
+      'drydock.setAutoOff': (argument) => setAutoOff(commandContext, argument),
+      'drydock.extend': (argument) => extendWorkspace(commandContext, argument),
+      'drydock.setCurrent': (argument) => setCurrent(commandContext, argument),
+      'drydock.refresh': () => this.connection.retry(),
+      'drydock.statusBarActions': () => statusBarActions(commandContext),
+    };
+    for (const id of COMMAND_IDS) own(vscode.commands.registerCommand(id, handlers[id]));
+    this.connection.start();
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.reverse()) disposable.dispose();
+  }
+}

@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import type { WorkspaceView } from '../backend/api/protocol';
+import type { BackendConnection } from './backendConnection';
+import { timeLeft } from './timeLeft';
+import type { WorkspaceCache } from './workspaceCache';
+
+/** Codicons per state; a spinning one while building or stopping. */
+function stateIcon(state: string): vscode.ThemeIcon {
+  switch (state) {
+    case 'running':
+      return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'));
+    case 'building':
+    case 'stopping':
+      return new vscode.ThemeIcon('loading~spin');
+    case 'off':
+      return new vscode.ThemeIcon('vm-outline');
+    case 'failed':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    default:
+      return new vscode.ThemeIcon('question');
+  }
+}
+
+export type TreeNode = { kind: 'workspace'; workspace: WorkspaceView } | { kind: 'detail'; workspace: string; label: string; description: string; icon: string; command?: vscode.Command };
+
+/**
+ * The Workspaces tree: one item per workspace with its state icon, and its
+ * details as children. Menus follow `contextValue` (workspace-<state>).
+ * Refreshes come from backend events, debounced.
+ */
+export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private pending: NodeJS.Timeout | undefined;
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(
+    private readonly cache: WorkspaceCache,
+    private readonly connection: BackendConnection,
+  ) {
+    const refresh = (): void => {
+      clearTimeout(this.pending);
+      this.pending = setTimeout(() => {
+        void this.updateContext();
+        this.emitter.fire(undefined);
+      }, 100);
+    };
+    this.subscriptions.push(cache.onDidChange(refresh), connection.onDidChangeState(refresh));
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'detail') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.description = node.description;
+      item.iconPath = new vscode.ThemeIcon(node.icon);
+      item.contextValue = `detail-${node.label.toLowerCase().replace(/\W+/g, '-')}`;
+      if (node.command) item.command = node.command;
+      return item;
+    }
+    const workspace = node.workspace;
+    const item = new vscode.TreeItem(workspace.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `workspace:${workspace.name}`;
+    item.iconPath = stateIcon(workspace.state);
+    const left = workspace.deadline ? timeLeft(Date.parse(workspace.deadline) - Date.now()) : undefined;
+    item.description = left ? `${workspace.state} · ${left} left` : workspace.state;
+    item.contextValue = `workspace-${workspace.state}`;
+    item.tooltip = tooltip(workspace);
+    return item;
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) return this.cache.all().map((workspace) => ({ kind: 'workspace', workspace }));
+    if (node.kind === 'detail') return [];
+    const workspace = node.workspace;
+    const detail = (label: string, description: string, icon: string, command?: vscode.Command): TreeNode => ({ kind: 'detail', workspace: workspace.name, label, description, icon, ...(command ? { command } : {}) });
+    const autoOff = workspace.autoOff;
+    return [
+      detail('Image', workspace.image, 'package'),
+      detail('Home', workspace.homeVolume, 'home'),
+      detail('Resources', `${workspace.cpus !== undefined ? `${workspace.cpus} CPU` : 'any CPU'} · ${workspace.memory ?? 'any memory'}`, 'dashboard'),
+      detail('Auto-off', autoOff ? `${autoOff.threshold} (${autoOff.source}${autoOff.locked ? ', locked' : ''})` : 'unknown', autoOff?.locked ? 'lock' : 'clock', { title: 'Set Auto-Off', command: 'drydock.setAutoOff', arguments: [workspace.name] }),
+      detail('Auto-start', workspace.schedule ? `${workspace.schedule.description}${workspace.schedule.nextRun ? ` · next ${new Date(workspace.schedule.nextRun).toLocaleString()}` : ''}` : 'none', 'calendar', { title: 'Set Auto-Start', command: 'drydock.setAutoStart', arguments: [workspace.name] }),
+      detail('Last build', workspace.lastBuild ? `${workspace.lastBuild.status} · ${new Date(workspace.lastBuild.finishedAt ?? workspace.lastBuild.startedAt).toLocaleString()}` : 'never', 'output', { title: 'Show Build Log', command: 'drydock.showBuildLog', arguments: [workspace.name] }),
+    ];
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.emitter.dispose();
+  }
+
+  /** Drives the welcome views: none yet, backend down, Docker down. */
+  private async updateContext(): Promise<void> {
+    const state = this.connection.state;
+    const view = state.kind === 'backend-down' ? 'backendDown' : state.kind === 'docker-down' ? 'dockerDown' : state.kind === 'connecting' ? 'connecting' : this.cache.all().length === 0 ? 'noWorkspaces' : 'ready';
+    await vscode.commands.executeCommand('setContext', 'drydock.view', view);
+    await vscode.commands.executeCommand('setContext', 'drydock.problem', 'message' in state ? state.message : '');
+  }
+}
+
+function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
+  const lines = [`**${workspace.name}** — ${workspace.state}`, '', `Image: \`${workspace.image}\``, `Home: \`${workspace.homeVolume}\``];
+  if (workspace.deadline) lines.push(`Stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}`);
+  if (workspace.forcedRebuild) lines.push(`Rebuild required by ${new Date(workspace.forcedRebuild.at).toLocaleString()}: ${workspace.forcedRebuild.reason}`);
+  if (workspace.lastBuild?.message) lines.push(`Last build: ${workspace.lastBuild.message}`);
+  return new vscode.MarkdownString(lines.join('  \n'));
+}
