@@ -11,7 +11,7 @@ const vscodeOnlyInExtension = { name: 'vscode', message: 'Only src/extension/ ma
 const dockerodeOnlyInDocker = { name: 'dockerode', message: 'Only src/docker/ may import dockerode (DESIGN.md layers).' };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '*.mjs', 'test/**/*.mjs'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '*.mjs', 'test/**/*.mjs', 'test/host/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,6 +5,8 @@ import type { BackendConnection } from './backendConnection';
 /** One output channel per workspace, streaming its builds' hook output live. */
 export class BuildOutput implements vscode.Disposable {
   private readonly channels = new Map<string, vscode.OutputChannel>();
+  /** The last lines per workspace: output channels cannot be read back, and tests and the UI check what was shown. */
+  private readonly recent = new Map<string, string[]>();
   private readonly subscription: vscode.Disposable;
 
   constructor(connection: BackendConnection) {
@@ -12,8 +14,17 @@ export class BuildOutput implements vscode.Disposable {
       if (event.type !== 'build-log') return;
       const channel = this.channel(event.workspace);
       if (event.entry.kind === 'step-start' && event.entry.seq <= 1) channel.appendLine(`--- build ${event.buildId} ---`);
-      channel.appendLine(formatEntry(event.entry));
+      const line = formatEntry(event.entry);
+      channel.appendLine(line);
+      const lines = this.recent.get(event.workspace) ?? [];
+      lines.push(line);
+      if (lines.length > 500) lines.shift();
+      this.recent.set(event.workspace, lines);
     });
+  }
+
+  transcript(workspace: string): readonly string[] {
+    return this.recent.get(workspace) ?? [];
   }
 
   channel(workspace: string): vscode.OutputChannel {

@@ -25,6 +25,10 @@ export class Drydock implements vscode.Disposable {
   readonly connection: BackendConnection;
   readonly cache: WorkspaceCache;
   readonly current: CurrentWorkspace;
+  readonly tree: WorkspacesTree;
+  readonly statusBar: CountdownStatusBar;
+  readonly output: BuildOutput;
+  readonly activity: ActivityTracker;
 
   constructor(context: vscode.ExtensionContext) {
     const own = <T extends vscode.Disposable>(disposable: T): T => {
@@ -34,12 +38,12 @@ export class Drydock implements vscode.Disposable {
     this.connection = own(new BackendConnection(context));
     this.cache = own(new WorkspaceCache(this.connection));
     this.current = own(new CurrentWorkspace(context.workspaceState));
-    const output = own(new BuildOutput(this.connection));
-    const activity = own(new ActivityTracker(this.connection, this.current));
+    const output = (this.output = own(new BuildOutput(this.connection)));
+    const activity = (this.activity = own(new ActivityTracker(this.connection, this.current)));
     const commandContext: CommandContext = { connection: this.connection, cache: this.cache, current: this.current, output, activity };
-    const tree = own(new WorkspacesTree(this.cache, this.connection));
+    const tree = (this.tree = own(new WorkspacesTree(this.cache, this.connection)));
     own(vscode.window.createTreeView('drydock.workspaces', { treeDataProvider: tree, showCollapseAll: false }));
-    own(new CountdownStatusBar(this.cache, this.current));
+    this.statusBar = own(new CountdownStatusBar(this.cache, this.current));
     own(showBackendNotifications(this.connection));
 
     const handlers: Record<CommandId, (argument?: unknown) => Promise<void> | void> = {

@@ -22,6 +22,10 @@ export class CountdownStatusBar implements vscode.Disposable {
     this.update();
   }
 
+  get text(): string {
+    return this.item.text;
+  }
+
   update(): void {
     clearTimeout(this.timer);
     const name = this.current.name;

@@ -16,6 +16,8 @@ export function openWorkspaceTerminal(connection: BackendConnection, workspace: 
   let socket: Socket | undefined;
   let execId: string | undefined;
   let pendingSize: vscode.TerminalDimensions | undefined;
+  // Typing (or sendText) can come before the session is attached: keep it for then.
+  let pendingInput = '';
   const decoder = new TextDecoder();
 
   const pty: vscode.Pseudoterminal = {
@@ -28,6 +30,8 @@ export function openWorkspaceTerminal(connection: BackendConnection, workspace: 
           const size = dimensions ?? pendingSize;
           ({ execId } = await client.request<{ execId: string }>('POST', paths.exec(workspace), { command: SHELL, tty: true, stdin: true, ...(size ? { columns: size.columns, rows: size.rows } : {}) }));
           socket = await client.attach(paths.execAttach(execId));
+          if (pendingInput) socket.write(pendingInput);
+          pendingInput = '';
           socket.on('data', (chunk: Buffer) => write.fire(decoder.decode(chunk, { stream: true })));
           socket.on('close', () => {
             void client
@@ -42,7 +46,8 @@ export function openWorkspaceTerminal(connection: BackendConnection, workspace: 
     },
     handleInput: (data) => {
       onInput();
-      socket?.write(data);
+      if (socket) socket.write(data);
+      else pendingInput += data;
     },
     setDimensions: (dimensions) => {
       pendingSize = dimensions;

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { connect } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
 import { benchBackend } from './backend.bench';
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
     await benchRebuild(adapter, image, rounds);
     await benchHooks(adapter, image, rounds);
     await benchBackend(image, rounds);
+    // The extension's figures come from the VS Code host harness (plain ESM, run as its own process).
+    spawnSync(process.execPath, [join(__dirname, '../../../test/host/extensionBench.mjs')], { stdio: 'inherit' });
   } finally {
     removeImage(image);
   }

@@ -97,19 +97,22 @@ function run(cmd, args, { env = process.env, logFile, quiet } = {}) {
   });
 }
 
+// The lines of an install log that say what went wrong, on one line.
 function lastLine(text) {
-  return text.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  const lines = text.trim().split('\n').filter(Boolean);
+  const errors = lines.filter((l) => /\b(ERR!|error|E:)/i.test(l) && !/complete log of this run|npm help/i.test(l));
+  return (errors.length > 0 ? errors.slice(0, 4) : lines.slice(-3)).map((l) => l.trim()).join(' | ');
 }
 
 async function ensureDebianPackages(say) {
   const missing = missingDebianPackages();
   if (missing.length === 0) {
     say(`debian packages: all present (${APT_PACKAGES.join(' ')})`);
-    return;
+    return [];
   }
   if (process.getuid?.() !== 0) {
     say(`debian packages missing (${missing.join(' ')}), but not root (uid ${process.getuid?.()}): skipping apt-get`);
-    return; // the checks below say what that breaks
+    return missing; // the checks below say what that breaks
   }
   say(`debian packages missing: ${missing.join(' ')}: apt-get update && apt-get install`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -119,6 +122,7 @@ async function ensureDebianPackages(say) {
   if (install.code !== 0) {
     throw new HostUnavailable(`apt-get install ${missing.join(' ')} failed (exit ${install.code}): ${lastLine(install.tail)}`);
   }
+  return [];
 }
 
 function requireTools() {
@@ -229,7 +233,8 @@ export async function ensureHost({ quiet = false } = {}) {
     throw new HostUnavailable(`code-server ${CODE_SERVER_VERSION} needs Node 20 (its postinstall refuses others), this is Node ${process.version}`);
   }
 
-  await ensureDebianPackages(say);
+  const notInstalled = await ensureDebianPackages(say);
+  const aptNote = notInstalled.length > 0 ? ` (Debian packages missing, not installed because not root: ${notInstalled.join(' ')})` : '';
   const missingTools = requireTools();
   if (missingTools.length > 0) {
     const why = process.getuid?.() === 0 ? 'apt-get did not provide them' : 'not root, so apt-get was not run';
@@ -243,7 +248,12 @@ export async function ensureHost({ quiet = false } = {}) {
       const started = Date.now();
       seedRipgrepCache(say);
       const logFile = path.join(logDir, `code-server-install-${started}.log`);
-      await npmInstall(paths.codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`, say, logFile);
+      try {
+        await npmInstall(paths.codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`, say, logFile);
+      } catch (error) {
+        if (error instanceof HostUnavailable && aptNote) throw new HostUnavailable(error.message + aptNote);
+        throw error;
+      }
       const log = fs.readFileSync(logFile, 'utf8');
       const used = log.match(/Using cached download: (\S+)/g);
       if (used) say(`ripgrep: ${used.join('; ')}`);

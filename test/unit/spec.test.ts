@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
-import { parseEnvPairs, parseWorkspaceSpec, type HostLimits } from '../../src/core/spec';
+import { parseEnvPairs } from '../../src/core/envPairs';
+import { parseWorkspaceSpec, type HostLimits } from '../../src/core/spec';
 
 const LIMITS: HostLimits = { cpus: 4 };
 const MINIMAL = { name: 'api', image: 'ubuntu:24.04' };

@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { DrydockError } from '../../core/errors';
 import type { ApiErrorBody } from './protocol';
 
@@ -54,16 +54,36 @@ export class ApiClient {
     });
   }
 
-  /** Upgrades to the raw stream of an exec session. */
+  /**
+   * Upgrades to the raw stream of an exec session. Spoken over a plain
+   * socket rather than node:http, because editors patch node:http (proxy
+   * support) in ways that can swallow an upgrade.
+   */
   attach(path: string): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const request = httpRequest({ socketPath: this.socketPath, path, method: 'POST', headers: { connection: 'Upgrade', upgrade: 'tcp' } });
-      request.on('upgrade', (_response, socket) => resolve(socket));
-      request.on('response', (response: IncomingMessage) => {
-        void readAll(response).then((text) => reject(toError(response.statusCode ?? 500, text)));
-      });
-      request.on('error', (error) => reject(unreachable(this.socketPath, error)));
-      request.end();
+      const socket = connect(this.socketPath);
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer): void => {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        socket.off('data', onData);
+        const lines = head.subarray(0, end).toString('latin1').split('\r\n');
+        const status = Number(lines[0]?.split(' ')[1]);
+        const rest = head.subarray(end + 4);
+        if (status === 101) {
+          if (rest.length > 0) socket.unshift(rest);
+          resolve(socket);
+          return;
+        }
+        // An error answer: its JSON body follows the headers.
+        const body: Buffer[] = [rest];
+        socket.on('data', (more: Buffer) => body.push(more));
+        socket.on('end', () => reject(toError(status || 500, Buffer.concat(body).toString('utf8'))));
+      };
+      socket.on('data', onData);
+      socket.once('error', (error) => reject(unreachable(this.socketPath, error)));
+      socket.once('connect', () => socket.write(`POST ${path} HTTP/1.1\r\nHost: drydock\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`));
     });
   }
 

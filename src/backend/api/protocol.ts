@@ -1,17 +1,36 @@
-import { z } from 'zod';
 import type { ErrorCode } from '../../core/errors';
 import type { WorkspaceState } from '../../core/state';
 
 /**
  * The one protocol between the backend and its clients (CLI, extension):
- * paths, request bodies (validated on the server with these schemas), and
- * response and event types. HTTP/JSON over a Unix socket, versioned paths.
+ * paths, request and response and event types. HTTP/JSON over a Unix socket,
+ * versioned paths. The server validates bodies with requestSchemas.ts (kept
+ * apart so that clients do not load zod).
  */
 export const API_PREFIX = '/v1';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string; field?: string };
+}
+
+export interface CreateRequest {
+  spec: SpecInput;
+  build?: boolean;
+}
+
+export interface RebuildRequest {
+  changes?: SpecInput;
+}
+
+export interface ExecRequest {
+  command: string[];
+  tty?: boolean;
+  stdin?: boolean;
+  columns?: number;
+  rows?: number;
+  env?: Record<string, string>;
+  workingDir?: string;
 }
 
 export interface Health {
@@ -82,50 +101,15 @@ export interface PolicyView {
   error?: string;
 }
 
-export const autoOffRequestSchema = z.object({ setting: z.string({ error: 'give "inherit", "off" or a duration such as 90m.' }) }).strict();
-export const extendRequestSchema = z
-  .object({ duration: z.string().optional(), until: z.string().optional() })
-  .strict()
-  .refine((body) => (body.duration === undefined) !== (body.until === undefined), { error: 'give either duration (e.g. "1h") or until (an ISO time), not both.' });
-export const scheduleRequestSchema = z
-  .object({ cron: z.string().optional(), weekdays: z.string().optional(), timeZone: z.string().optional(), off: z.boolean().optional() })
-  .strict();
-export const activityRequestSchema = z.object({ source: z.enum(['editor', 'terminal', 'cli', 'api']).default('api') }).strict();
-export const leaseRequestSchema = z.object({ holder: z.string().min(1).max(200), ttl: z.string().default('2m') }).strict();
 
 /** The spec as a client sends it: the fields of core/spec's parseWorkspaceSpec input. */
-export const specInputSchema = z.record(z.string(), z.unknown());
 export type SpecInput = Record<string, unknown>;
 
-export const createRequestSchema = z
-  .object({
-    spec: specInputSchema,
-    build: z.boolean().default(true),
-  })
-  .strict();
-export type CreateRequest = z.input<typeof createRequestSchema>;
 
 /** Changes applied to the stored spec before the rebuild (image, cpus, memory...). */
-export const rebuildRequestSchema = z.object({ changes: specInputSchema.default({}) }).strict();
-export type RebuildRequest = z.input<typeof rebuildRequestSchema>;
 
-export const updateRequestSchema = z.object({ changes: specInputSchema }).strict();
-export type UpdateRequest = z.input<typeof updateRequestSchema>;
 
-export const execRequestSchema = z
-  .object({
-    command: z.array(z.string()).min(1, { error: 'give the command to run, e.g. ["bash", "-l"].' }),
-    tty: z.boolean().default(false),
-    stdin: z.boolean().default(true),
-    columns: z.number().int().positive().optional(),
-    rows: z.number().int().positive().optional(),
-    env: z.record(z.string(), z.string()).default({}),
-    workingDir: z.string().optional(),
-  })
-  .strict();
-export type ExecRequest = z.input<typeof execRequestSchema>;
 
-export const resizeRequestSchema = z.object({ columns: z.number().int().positive(), rows: z.number().int().positive() }).strict();
 
 export interface BuildStarted {
   buildId: string;

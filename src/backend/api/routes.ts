@@ -20,8 +20,8 @@ import {
   rebuildRequestSchema,
   resizeRequestSchema,
   scheduleRequestSchema,
-  type Health,
-} from './protocol';
+} from './requestSchemas';
+import type { Health } from './protocol';
 
 export interface RouteDeps {
   service: WorkspaceService;

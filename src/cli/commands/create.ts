@@ -1,5 +1,5 @@
 import { paths, type WorkspaceView } from '../../backend/api/protocol';
-import { parseEnvPairs } from '../../core/spec';
+import { parseEnvPairs } from '../../core/envPairs';
 import { resolve } from 'node:path';
 import { followOrReplay } from '../followBuild';
 import { UsageError, parse, printJson, requireName, specChanges, type Command } from '../context';

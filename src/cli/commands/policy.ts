@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { paths, type PolicyView } from '../../backend/api/protocol';
 import { errorMessage } from '../../core/errors';
-import { parsePolicy } from '../../core/policy';
 import { UsageError, parse, printJson, type Command } from '../context';
 
 export const policy: Command = {
@@ -23,6 +22,8 @@ Examples:
       const file = positionals[1];
       if (!file) throw new UsageError('missing FILE');
       try {
+        // Loaded only here: the policy schema pulls in zod, which no other command needs.
+        const { parsePolicy } = await import('../../core/policy');
         parsePolicy(JSON.parse(await readFile(file, 'utf8')) as unknown, file);
       } catch (error) {
         context.err(errorMessage(error));
