@@ -38,5 +38,5 @@ export async function stopBackend(stateDir) {
     if (!alive) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  rmSync(stateDir, { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
