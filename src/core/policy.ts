@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsedBy } from './zodParsers';
 import { formatDuration, parseDuration } from './duration';
 import { DrydockError, errorMessage } from './errors';
 
@@ -33,18 +34,6 @@ export const BUILT_IN_POLICY: Policy = {
 const FIELDS = 'autoOff, forcedRebuild';
 const AUTO_OFF_FIELDS = 'default, allowUserChange, allowDisable, min, max, maxExtension, maxLease, warnBefore';
 const FORCED_REBUILD_FIELDS = 'builtAfter, reason';
-
-/** A zod transform from a parser that throws our errors, keeping their message without the field prefix. */
-function parsedBy<Out>(parse: (text: string) => Out) {
-  return (text: string, context: z.RefinementCtx): Out => {
-    try {
-      return parse(text);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: errorMessage(error).replace(/^[\w.]+: /, '') });
-      return z.NEVER;
-    }
-  };
-}
 
 const duration = (example: string) => z.string({ error: `must be a duration string such as "${example}".` }).transform(parsedBy((text) => parseDuration(text)));
 const flag = (meaning: string) => z.boolean({ error: `must be true or false (${meaning}).` });

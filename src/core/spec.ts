@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { parsedBy } from './zodParsers';
 import { parseDuration } from './duration';
-import { DrydockError, errorMessage } from './errors';
+import { DrydockError } from './errors';
 import { checkBranch, checkDotfilesUrl, secretTargetInHome } from './hookPlan';
 import { parseMemory } from './memory';
 import { WORKSPACE_NAME } from './names';
@@ -135,18 +136,6 @@ function parseMode(mode: number | string): number {
 
 function hostPath(what: string) {
   return z.string({ error: `is required: ${what}.` }).regex(/^\/[^\0]*$/, { error: `must be an absolute path to ${what}.` });
-}
-
-/** A zod transform from a parser that throws our errors, keeping their message. */
-function parsedBy<In, Out>(parse: (value: In) => Out) {
-  return (value: In, context: z.RefinementCtx): Out => {
-    try {
-      return parse(value);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: errorMessage(error).replace(/^[\w.]+: /, '') });
-      return z.NEVER;
-    }
-  };
 }
 
 function refuseWith(check: (value: string) => string | undefined) {
