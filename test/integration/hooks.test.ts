@@ -185,7 +185,18 @@ void describe('build hooks on a real Docker engine', () => {
       'install.sh': { content: '#!/bin/sh\necho "installing"\necho "$(pwd) $(id -u)" > "$HOME/.installed"\n', mode: 0o755 },
       '.aliases': 'alias ll="ls -l"\n',
     });
-    const finished = running(await build(name, { dotfiles: { url: repo } }));
+    // A user's environment commonly sets these; simple-git refuses some of them unless told otherwise.
+    const saved = { EDITOR: process.env.EDITOR, PAGER: process.env.PAGER, GIT_ASKPASS: process.env.GIT_ASKPASS };
+    Object.assign(process.env, { EDITOR: 'vi', PAGER: 'less', GIT_ASKPASS: '/bin/true' });
+    let finished: FinishedBuild;
+    try {
+      finished = running(await build(name, { dotfiles: { url: repo } }));
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
     assert.equal(dockerExec(`drydock-${name}`, 'cat ~/.installed; stat -c %U ~/dotfiles ~/dotfiles/install.sh'), '/home/dev/dotfiles 1000\ndev\ndev');
     assert.match(logOf(finished), /stdout\| installing/);
     assert.equal(dockerExec(`drydock-${name}`, 'test -e ~/.aliases && echo linked || echo not-linked'), 'not-linked', 'with an install script nothing is linked');

@@ -46,10 +46,24 @@ export class DotfilesCache {
   }
 }
 
+/** Programs git starts only in interactive use; a clone or fetch needs none, so they are left out. */
+const INTERACTIVE_ONLY = new Set(['EDITOR', 'VISUAL', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'PAGER', 'GIT_PAGER']);
+
+/**
+ * simple-git refuses environment variables that can run programs (askpass,
+ * credential helpers, ssh command, config from env) unless allowed. Here the
+ * environment is the user's own (the backend runs as them), and those are how
+ * their credentials work, so they are allowed; the untrusted inputs, URL and
+ * branch, are checked and passed after `--`.
+ */
 function git(baseDir: string, timeoutMs: number): SimpleGit {
-  // Our own GIT_SSH_COMMAND is a fixed string, so simple-git's guard against caller-supplied ones can be relaxed.
-  return simpleGit({ baseDir, timeout: { block: timeoutMs }, unsafe: { allowUnsafeSshCommand: true } }).env({
-    ...process.env,
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !INTERACTIVE_ONLY.has(name)));
+  return simpleGit({
+    baseDir,
+    timeout: { block: timeoutMs },
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true, allowUnsafeCredentialHelper: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true },
+  }).env({
+    ...env,
     // Never wait for a password prompt nobody will see.
     GIT_TERMINAL_PROMPT: '0',
     GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
