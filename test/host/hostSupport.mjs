@@ -1,6 +1,6 @@
 // Shared by the host suites: a private backend state folder per suite, and
 // shutting down the backend the extension started in it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,8 +16,14 @@ export function backendEnv(autoOff) {
   return { stateDir, env: { DRYDOCK_STATE_DIR: stateDir, DRYDOCK_POLICY: join(stateDir, 'policy.json') } };
 }
 
-/** Stops the backend the extension started (it is detached, so it outlives the host), then removes the folder. */
+/** Stops the backend the extension started (it is detached, so it outlives the host), waits for it to exit, then removes the folder. */
 export async function stopBackend(stateDir) {
+  let pid;
+  try {
+    pid = JSON.parse(readFileSync(join(stateDir, 'daemon.lock'), 'utf8')).pid;
+  } catch {
+    pid = undefined;
+  }
   await new Promise((resolve) => {
     const req = request({ socketPath: join(stateDir, 'run/api.sock'), path: '/v1/shutdown', method: 'POST' }, (res) => {
       res.resume();
@@ -26,16 +32,13 @@ export async function stopBackend(stateDir) {
     req.on('error', resolve);
     req.end();
   });
-  for (let i = 0; i < 100; i++) {
-    const alive = await new Promise((resolve) => {
-      const req = request({ socketPath: join(stateDir, 'run/api.sock'), path: '/v1/health' }, (res) => {
-        res.resume();
-        resolve(true);
-      });
-      req.on('error', () => resolve(false));
-      req.end();
-    });
-    if (!alive) break;
+  // It stops answering before it has flushed its state and log: wait for the process itself.
+  for (let i = 0; pid && i < 150; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      break;
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   rmSync(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
