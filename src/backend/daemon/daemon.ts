@@ -121,7 +121,7 @@ export async function runDaemon(paths: DaemonPaths): Promise<number> {
     version: VERSION,
     pid: process.pid,
     startedAt,
-    docker: { reachable: link.isReachable, ...(link.endpoint ? { endpoint: link.endpoint } : {}), ...(link.error ? { error: link.error } : {}) },
+    docker: { reachable: service.isDockerReachable, ...(link.endpoint ? { endpoint: link.endpoint } : {}), ...(!service.isDockerReachable && link.error ? { error: link.error } : {}) },
   });
   const server = new ApiServer({
     service,
