@@ -3,7 +3,7 @@
  * pruned. Build ids sort by time as plain strings, so listing needs no index.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrydockError, invalid } from '../../core/errors';
 import { WORKSPACE_NAME } from '../../core/names';
@@ -89,6 +89,11 @@ export class BuildLogStore {
     const stale = (await this.list(workspace)).slice(Math.max(0, this.keep));
     await Promise.all(stale.map((log) => rm(log.file, { force: true })));
     return stale.map((log) => log.buildId);
+  }
+
+  /** Ends the log of a build whose process died with it (crash or kill), so the file says what happened. */
+  async markInterrupted(workspace: string, buildId: string, message: string): Promise<void> {
+    await appendFile(this.fileFor(workspace, buildId), `${new Date().toISOString()} === build interrupted: ${message}\n`);
   }
 
   async removeAll(workspace: string): Promise<void> {

@@ -1,4 +1,3 @@
-import { appendFile } from 'node:fs/promises';
 import { DrydockError, errorMessage } from '../../core/errors';
 import { parseWorkspaceSpec, type WorkspaceSpec } from '../../core/spec';
 import { transition } from '../../core/state';
@@ -11,6 +10,7 @@ import { BuildHooks } from '../hooks/hookStage';
 import { WorkspaceLifecycle } from '../lifecycle/workspaceLifecycle';
 import type { WorkspaceObservation } from '../lifecycle/types';
 import type { EventBus } from './eventBus';
+import { adoptedRecord, applyObservation, INTERRUPTED_MESSAGE } from './reconcile';
 import { toView, type WorkspaceRecord } from './records';
 
 export interface ServiceDeps {
@@ -211,11 +211,10 @@ export class WorkspaceService {
     const { lifecycle } = this.requireEngine();
     const adopted: string[] = [];
     for (const observation of await lifecycle.list()) {
-      if (this.records.has(observation.name) || !observation.container) continue;
-      const spec: SpecInput = { name: observation.name, image: observation.container.image };
-      if (observation.container.user) spec.user = observation.container.user;
-      this.records.set(observation.name, { name: observation.name, spec, state: observation.state, createdAt: observation.container.builtAt || new Date().toISOString() });
-      adopted.push(observation.name);
+      const record = this.records.has(observation.name) ? undefined : adoptedRecord(observation);
+      if (!record) continue;
+      this.records.set(record.name, record);
+      adopted.push(record.name);
     }
     if (adopted.length > 0) await this.deps.save(this.records);
     return adopted;
@@ -223,28 +222,12 @@ export class WorkspaceService {
 
   private async applyObservation(record: WorkspaceRecord, observation: WorkspaceObservation | undefined): Promise<void> {
     const before = JSON.stringify(record);
-    if (record.state === 'building' && !this.engine?.runner.current(record.name)) {
-      const message = 'interrupted: the backend stopped during this build (crash, kill or restart); rebuild to finish it.';
-      if (record.lastBuild) {
-        record.lastBuild = { ...record.lastBuild, status: 'interrupted', message, finishedAt: new Date().toISOString() };
-        await this.markLogInterrupted(record.name, record.lastBuild.buildId, message);
-      }
-      record.state = 'failed';
-      this.deps.log(`${record.name}: build ${record.lastBuild?.buildId ?? ''} ${message}`);
-    } else if (record.state !== 'building' && !keptAfterFailedBuild(record, observation)) {
-      record.state = observation?.state ?? 'off';
+    const { interrupted } = applyObservation(record, observation, Boolean(this.engine?.runner.current(record.name)));
+    if (interrupted && record.lastBuild) {
+      this.deps.log(`${record.name}: build ${record.lastBuild.buildId} ${INTERRUPTED_MESSAGE}`);
+      await this.deps.logs.markInterrupted(record.name, record.lastBuild.buildId, INTERRUPTED_MESSAGE).catch((error: unknown) => this.deps.log(`could not mark the log of ${record.lastBuild?.buildId ?? ''} interrupted: ${errorMessage(error)}`));
     }
-    if (observation?.container) record.containerId = observation.container.id;
-    else delete record.containerId;
     if (JSON.stringify(record) !== before) await this.changed(record);
-  }
-
-  private async markLogInterrupted(workspace: string, buildId: string, message: string): Promise<void> {
-    try {
-      await appendFile(this.deps.logs.fileFor(workspace, buildId), `${new Date().toISOString()} === build interrupted: ${message}\n`);
-    } catch (error) {
-      this.deps.log(`could not mark the log of ${buildId} interrupted: ${errorMessage(error)}`);
-    }
   }
 
   /** Changes a record on behalf of auto-off and the scheduler, then saves and announces it. */
@@ -312,11 +295,3 @@ export class WorkspaceService {
   }
 }
 
-/**
- * A failed or interrupted build keeps its container running for debugging; it
- * stays `failed` (not `running`) until a build succeeds, whatever happens in it.
- */
-function keptAfterFailedBuild(record: WorkspaceRecord, observation: WorkspaceObservation | undefined): boolean {
-  const buildFailed = record.lastBuild?.status === 'failed' || record.lastBuild?.status === 'interrupted';
-  return record.state === 'failed' && buildFailed && observation?.state === 'running' && observation.container?.id === record.containerId;
-}
