@@ -26,7 +26,8 @@ export function newStateDir(): string {
 }
 
 export async function startDaemon(stateDir: string, env: Record<string, string> = {}): Promise<TestDaemon> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/backend.js'), 'run'], {
+  // The same V8 flag the launcher gives the backend, so benchmarks measure it as users run it.
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(ROOT, 'dist/backend.js'), 'run'], {
     env: { ...process.env, DRYDOCK_STATE_DIR: stateDir, DRYDOCK_POLICY: join(stateDir, 'policy.json'), ...env },
     stdio: 'ignore',
   });
