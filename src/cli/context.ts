@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DrydockError } from '../core/errors';
 import { VERSION } from '../core/version';
 import { ApiClient } from '../backend/api/client';
 import { connectBackend } from '../backend/api/daemonLauncher';
@@ -78,8 +77,4 @@ export function specChanges(values: Record<string, unknown>): Record<string, unk
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')).join('\n');
-}
-
-export function fail(message: string): never {
-  throw new DrydockError('invalid_input', message);
 }

@@ -5,7 +5,7 @@ import { containerChanges, createContainer, inspectContainer, listContainers, re
 import { execInContainer } from './exec';
 import { followContainerEvents, type ContainerEvent } from './events';
 import { createInteractiveExec, type InteractiveExec, type InteractiveExecOptions } from './interactiveExec';
-import { inspectImage, listImageTags, pullImage, readImageFile } from './images';
+import { inspectImage, pullImage, readImageFile } from './images';
 import { createVolume, inspectVolume, listVolumes, removeVolume } from './volumes';
 import type { ArchiveEntry, ContainerCreateSpec, ContainerInfo, ExecOptions, FileChange, ImageInfo, PullProgress, VolumeInfo } from './types';
 
@@ -39,7 +39,6 @@ export class DockerAdapter {
   readonly images = {
     inspect: (reference: string): Promise<ImageInfo | undefined> => inspectImage(this.docker, reference),
     pull: (reference: string, onProgress?: (progress: PullProgress) => void): Promise<void> => pullImage(this.docker, reference, onProgress),
-    tags: (): Promise<string[]> => listImageTags(this.docker),
     readFile: (imageId: string, path: string, labels: Record<string, string>): Promise<Buffer | undefined> => readImageFile(this.docker, imageId, path, labels),
   };
 

@@ -44,15 +44,6 @@ export async function pullImage(docker: Dockerode, reference: string, onProgress
   });
 }
 
-export async function listImageTags(docker: Dockerode): Promise<string[]> {
-  try {
-    const images = await docker.listImages();
-    return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
-  } catch (error) {
-    throw dockerFailure(error, 'listing images');
-  }
-}
-
 /**
  * A file from an image without running it: a created (never started) scratch
  * container is read through the archive API and removed. Labelled as ours so

@@ -1,5 +1,5 @@
 import { DrydockError } from '../../core/errors';
-import { LABEL, containerName, homeDir, homeVolumeName, ownershipLabels } from '../../core/names';
+import { LABEL, containerName, homeDir, homeVolumeName } from '../../core/names';
 import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
 import type { DockerAdapter, FileChange } from '../../docker/adapter';
@@ -144,11 +144,6 @@ export class WorkspaceLifecycle {
     const changes = await this.docker.containers.changes(container.id);
     const kept = [home, DOCKER_INIT_PATH];
     return changes.filter((change) => !kept.some((path) => isPathOrAncestor(change.path, path)));
-  }
-
-  /** The labels that mark this workspace's objects; exposed for reconcilers and tests. */
-  labels(workspace: string): Record<string, string> {
-    return ownershipLabels(workspace);
   }
 
   private stopGrace(): number {
