@@ -24,15 +24,19 @@ if (noDocker) skipped.push({ suite: 'integration (real Docker engine)', reason: 
 else suites.push('out/test/integration');
 
 // The extension in a real VS Code host: code-server and Chromium, installed on
-// first use into a cache outside the repo (test/host/installHost.mjs).
+// first use into a cache outside the repo (src/devhost/installHost.mjs).
 const hostSuites = ['test/host/extensionHost.test.mjs', 'test/host/ui.test.mjs'];
 if (noDocker) {
   skipped.push({ suite: 'VS Code host (extension host and UI)', reason: `they need the Docker engine: ${noDocker}` });
 } else {
-  const install = spawnSync(process.execPath, ['test/host/installHost.mjs'], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  const install = spawnSync(process.execPath, ['src/devhost/installHost.mjs'], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   process.stderr.write(install.stderr ?? '');
   if (install.status === 0) suites.push(...hostSuites);
-  else skipped.push({ suite: 'VS Code host (extension host and UI)', reason: (install.stderr ?? '').trim().split('\n').pop() || `installHost exited ${install.status}` });
+  else
+    skipped.push({
+      suite: 'VS Code host (extension host and UI)',
+      reason: (install.stderr ?? '').trim().split('\n').pop() || `installHost exited ${install.status}`,
+    });
 }
 
 for (const { suite, reason } of skipped) {

@@ -1,7 +1,7 @@
 import { errorMessage } from '../core/errors';
 import { VERSION } from '../core/version';
 import { runDaemon } from './daemon/daemon';
-import { resolvePaths } from './daemon/paths';
+import { resolveLocations } from '../api/locations';
 
 const USAGE = `drydock backend ${VERSION}
 
@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  if (argv[0] === 'run') return runDaemon(resolvePaths());
+  if (argv[0] === 'run') return runDaemon(resolveLocations());
   process.stderr.write(USAGE);
   return argv[0] === '--help' ? 0 : 2;
 }

@@ -1,15 +1,17 @@
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolveLocations, type BackendLocations } from '../api/locations';
+import { connectBackend } from '../client/backendLauncher';
+import type { DrydockClient } from '../client/drydockClient';
+import { isDrydockError } from '../core/errors';
+import type { SpecInput } from '../core/spec';
 import { VERSION } from '../core/version';
-import { ApiClient } from '../backend/api/client';
-import { connectBackend } from '../backend/api/daemonLauncher';
-import { resolvePaths, type DaemonPaths } from '../backend/daemon/paths';
 
 /** What every command gets: parsed arguments, the backend (started on demand), and output helpers. */
 export interface CommandContext {
   args: string[];
-  paths: () => DaemonPaths;
-  backend: () => Promise<ApiClient>;
+  locations: () => BackendLocations;
+  backend: () => Promise<DrydockClient>;
   out: (text: string) => void;
   err: (text: string) => void;
   isTty: boolean;
@@ -26,14 +28,14 @@ export interface Command {
 export class UsageError extends Error {}
 
 export function createContext(args: string[]): CommandContext {
-  let client: Promise<ApiClient> | undefined;
-  const paths = (): DaemonPaths => resolvePaths();
+  let client: Promise<DrydockClient> | undefined;
+  const locations = (): BackendLocations => resolveLocations();
   return {
     args,
-    paths,
+    locations,
     backend: () =>
       (client ??= connectBackend({
-        paths: paths(),
+        locations: locations(),
         // The CLI bundle sits next to the backend bundle in dist/.
         backendScript: join(__dirname, 'backend.js'),
         version: VERSION,
@@ -54,6 +56,16 @@ export function parse<const T extends NonNullable<ParseArgsConfig['options']>>(a
   }
 }
 
+/** An option's value read by a core parser: the bad input it reports is the user's typing, so a usage error. */
+export function optionValue<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isDrydockError(error, 'invalid_input')) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 export function requireName(positionals: string[], what = 'NAME'): string {
   const name = positionals[0];
   if (!name) throw new UsageError(`missing ${what}`);
@@ -64,14 +76,21 @@ export function printJson(context: CommandContext, value: unknown): void {
   context.out(JSON.stringify(value, null, 2));
 }
 
-/** Turns `--cpus 2 --memory 4g --env A=b` style values into spec fields, validated later by the backend. */
-export function specChanges(values: Record<string, unknown>): Record<string, unknown> {
-  const changes: Record<string, unknown> = {};
-  if (typeof values.image === 'string') changes.image = values.image;
-  if (typeof values.user === 'string') changes.user = values.user;
-  if (typeof values.cpus === 'string') changes.cpus = values.cpus;
-  if (typeof values.memory === 'string') changes.memory = values.memory;
+/** Turns `--image`, `--user`, `--cpus 2`, `--memory 4g` into spec fields; the backend validates them as a whole. */
+export async function specChanges(values: { image?: string; user?: string; cpus?: string; memory?: string }): Promise<Partial<SpecInput>> {
+  const changes: Partial<SpecInput> = {};
+  if (values.image !== undefined) changes.image = values.image;
+  if (values.user !== undefined) changes.user = values.user;
+  if (values.cpus !== undefined) changes.cpus = await cpusOption(values.cpus);
+  if (values.memory !== undefined) changes.memory = values.memory;
   return changes;
+}
+
+/** `--cpus 1.5` as the number the spec takes. */
+async function cpusOption(text: string): Promise<number> {
+  // Loaded only when given: core/spec also holds the spec schema, which pulls in zod.
+  const { parseCpus } = await import('../core/spec');
+  return optionValue(() => parseCpus(text, '--cpus'));
 }
 
 export function table(rows: string[][]): string {

@@ -1,5 +1,5 @@
 /**
- * The activity clock of one workspace (DESIGN.md "Auto-off"), pure: each
+ * The activity clock of one workspace (auto-off in docs/behaviour.md), pure: each
  * function takes the current time and returns a new state, so the backend
  * owns the timer and persistence and this file owns the rules.
  */

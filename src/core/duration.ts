@@ -28,3 +28,16 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/**
+ * "18:30" as the next such local time: today, or tomorrow when it has passed.
+ * What `extend --until` and the extension's Extend mean by a time of day.
+ */
+export function nextLocalTime(text: string, now: Date = new Date(), field = 'until'): Date {
+  const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(text.trim());
+  if (!match) throw invalid(field, `"${text}" is not a time of day; give a 24-hour time such as 18:30.`);
+  const until = new Date(now);
+  until.setHours(Number(match[1]), Number(match[2]), 0, 0);
+  if (until.getTime() <= now.getTime()) until.setDate(until.getDate() + 1);
+  return until;
+}

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 
 /**
- * The pure parts of the build hooks (DESIGN.md "Hooks"): what may be a
+ * The pure parts of the build hooks (docs/behaviour.md): what may be a
  * dotfiles source, where a secret may land, which install script runs.
  */
 
@@ -30,15 +30,18 @@ const URL_FORMS = [
 export function checkDotfilesUrl(url: string): string | undefined {
   if (url.startsWith('-')) return 'starts with "-", which git would read as an option; give an https, ssh, git@host:path or local path URL.';
   if (/\s/.test(url) || url.includes('\0')) return 'contains white space; give the repository URL alone.';
-  if (/^[a-z][a-z0-9+.-]*::/i.test(url)) return 'uses a git transport helper ("::"), which can run commands; give an https, ssh, git@host:path or local path URL.';
-  if (!URL_FORMS.some((form) => form.test(url))) return 'is not a repository URL; use https://host/owner/repo, ssh://host/path, git@host:owner/repo, file:///path or /local/path.';
+  if (/^[a-z][a-z0-9+.-]*::/i.test(url))
+    return 'uses a git transport helper ("::"), which can run commands; give an https, ssh, git@host:path or local path URL.';
+  if (!URL_FORMS.some((form) => form.test(url)))
+    return 'is not a repository URL; use https://host/owner/repo, ssh://host/path, git@host:owner/repo, file:///path or /local/path.';
   return undefined;
 }
 
 /** A branch name per git-check-ref-format, and never option-like. */
 export function checkBranch(branch: string): string | undefined {
   if (branch.startsWith('-')) return 'starts with "-", which git would read as an option; give a branch name like "main".';
-  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || /(^|\/)\.|\.\.|\/\/|\/$|\.lock$|@\{/.test(branch)) return 'is not a valid branch name; give one like "main" or "feature/x".';
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || /(^|\/)\.|\.\.|\/\/|\/$|\.lock$|@\{/.test(branch))
+    return 'is not a valid branch name; give one like "main" or "feature/x".';
   return undefined;
 }
 

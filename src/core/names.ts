@@ -1,4 +1,4 @@
-/** Names and labels that Drydock gives the Docker objects it owns (DESIGN.md "Workspace"). */
+/** Names and labels that Drydock gives the Docker objects it owns, and the naming rules for workspaces and users. */
 export const LABEL = {
   managed: 'dev.drydock.managed',
   workspace: 'dev.drydock.workspace',
@@ -9,6 +9,9 @@ export const LABEL = {
 } as const;
 
 export const WORKSPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A POSIX user name as useradd takes it: what a workspace's `user` may be. */
+export const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 export function containerName(workspace: string): string {
   return `drydock-${workspace}`;

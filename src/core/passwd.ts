@@ -25,32 +25,43 @@ export function parsePasswd(text: string): PasswdEntry[] {
  * The workspace user: the one asked for, else the image's USER (a name or a
  * uid, optionally `:group`), looked up in the image's /etc/passwd.
  */
-export function resolveWorkspaceUser(options: {
-  requested: string | undefined;
-  imageUser: string;
-  passwd: PasswdEntry[];
-  image: string;
-}): PasswdEntry {
+export function resolveWorkspaceUser(options: { requested: string | undefined; imageUser: string; passwd: PasswdEntry[]; image: string }): PasswdEntry {
   const { requested, passwd, image } = options;
   if (requested !== undefined) {
     const entry = passwd.find((candidate) => candidate.name === requested);
     if (!entry) {
-      throw new DrydockError('user_missing', `user: "${requested}" does not exist in image ${image}'s /etc/passwd; pick a user the image defines (${describe(passwd)}) or add it to the image.`, 'user');
+      throw new DrydockError(
+        'user_missing',
+        `user: "${requested}" does not exist in image ${image}'s /etc/passwd; pick a user the image defines (${describe(passwd)}) or add it to the image.`,
+        'user',
+      );
     }
     if (entry.uid === 0) {
-      throw new DrydockError('user_missing', `user: "${requested}" is root (uid 0) in image ${image}; give a non-root user with --user (${describe(passwd)}).`, 'user');
+      throw new DrydockError(
+        'user_missing',
+        `user: "${requested}" is root (uid 0) in image ${image}; give a non-root user with --user (${describe(passwd)}).`,
+        'user',
+      );
     }
     return entry;
   }
   const imageUser = options.imageUser.split(':')[0] ?? '';
   if (imageUser === '' || imageUser === 'root' || imageUser === '0') {
-    throw new DrydockError('user_missing', `user: image ${image} runs as root and names no USER; give a user with --user (${describe(passwd)}) or set USER in the image.`, 'user');
+    throw new DrydockError(
+      'user_missing',
+      `user: image ${image} runs as root and names no USER; give a user with --user (${describe(passwd)}) or set USER in the image.`,
+      'user',
+    );
   }
   const entry = /^\d+$/.test(imageUser)
     ? passwd.find((candidate) => candidate.uid === Number(imageUser))
     : passwd.find((candidate) => candidate.name === imageUser);
   if (!entry) {
-    throw new DrydockError('user_missing', `user: image ${image} sets USER ${imageUser}, which its /etc/passwd does not define; give a user with --user or fix the image.`, 'user');
+    throw new DrydockError(
+      'user_missing',
+      `user: image ${image} sets USER ${imageUser}, which its /etc/passwd does not define; give a user with --user or fix the image.`,
+      'user',
+    );
   }
   if (entry.uid === 0) {
     throw new DrydockError('user_missing', `user: image ${image}'s USER ${imageUser} is root; give a non-root user with --user.`, 'user');

@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from './duration';
 import { DrydockError, errorMessage } from './errors';
 
 /**
- * The organization policy (DESIGN.md "Auto-off", "Forced rebuilds"): a JSON
+ * The organization policy (auto-off and forced rebuilds in docs/behaviour.md): a JSON
  * file users cannot write. The backend reads it; here it is validated as a
  * whole (an invalid file is reported, never half-applied) and resolved
  * against a workspace's own setting.
@@ -67,7 +67,7 @@ const autoOffSchema = z
         .string({ error: 'must be a duration string such as "2h", or "off".' })
         .transform(parsedBy(parseDefault))
         .default(BUILT_IN_POLICY.autoOff.defaultMs),
-      allowUserChange: flag('whether users may change a workspace\'s auto-off').default(true),
+      allowUserChange: flag("whether users may change a workspace's auto-off").default(true),
       allowDisable: flag('whether users may turn auto-off off').default(true),
       min: duration('30m').optional(),
       max: duration('8h').optional(),
@@ -85,9 +85,14 @@ const autoOffSchema = z
   .superRefine((autoOff, context) => {
     const { min, max } = autoOff;
     const problem = (field: string, message: string) => context.addIssue({ code: 'custom', path: [field], message });
-    if (min !== undefined && max !== undefined && min > max) problem('min', `(${formatDuration(min)}) is more than max (${formatDuration(max)}); make min at most max.`);
+    if (min !== undefined && max !== undefined && min > max)
+      problem('min', `(${formatDuration(min)}) is more than max (${formatDuration(max)}); make min at most max.`);
     if (autoOff.default === 'off') {
-      if (!autoOff.allowDisable) problem('allowDisable', 'is false but default is "off", which turns auto-off off for everyone; give default a duration such as "2h", or set allowDisable to true.');
+      if (!autoOff.allowDisable)
+        problem(
+          'allowDisable',
+          'is false but default is "off", which turns auto-off off for everyone; give default a duration such as "2h", or set allowDisable to true.',
+        );
     } else if (min !== undefined && autoOff.default < min) {
       problem('default', `(${formatDuration(autoOff.default)}) is below min (${formatDuration(min)}); raise default or lower min.`);
     } else if (max !== undefined && autoOff.default > max) {
@@ -136,7 +141,13 @@ export function parsePolicy(json: unknown, source = 'policy'): Policy {
   }
   const { autoOff, forcedRebuild } = result.data;
   const policy: Policy = {
-    autoOff: { defaultMs: autoOff.default, userMayChange: autoOff.allowUserChange, userMayDisable: autoOff.allowDisable, maxLeaseMs: autoOff.maxLease, warnBeforeMs: autoOff.warnBefore },
+    autoOff: {
+      defaultMs: autoOff.default,
+      userMayChange: autoOff.allowUserChange,
+      userMayDisable: autoOff.allowDisable,
+      maxLeaseMs: autoOff.maxLease,
+      warnBeforeMs: autoOff.warnBefore,
+    },
   };
   if (autoOff.min !== undefined) policy.autoOff.minMs = autoOff.min;
   if (autoOff.max !== undefined) policy.autoOff.maxMs = autoOff.max;
@@ -186,8 +197,10 @@ export function checkAutoOffChange(policy: Policy, setting: AutoOffSetting): voi
     if (!userMayDisable) throw refuse(`${NO_DISABLE}; set a duration instead, or "inherit".`);
     return;
   }
-  if (minMs !== undefined && setting < minMs) throw refuse(`the organization policy asks for at least ${formatDuration(minMs)} (min); choose ${formatDuration(minMs)} or more.`);
-  if (maxMs !== undefined && setting > maxMs) throw refuse(`the organization policy allows at most ${formatDuration(maxMs)} (max); choose ${formatDuration(maxMs)} or less.`);
+  if (minMs !== undefined && setting < minMs)
+    throw refuse(`the organization policy asks for at least ${formatDuration(minMs)} (min); choose ${formatDuration(minMs)} or more.`);
+  if (maxMs !== undefined && setting > maxMs)
+    throw refuse(`the organization policy allows at most ${formatDuration(maxMs)} (max); choose ${formatDuration(maxMs)} or less.`);
 }
 
 /** Reads a user's setting: "inherit", "off" or a duration such as 90m. */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { parsedBy } from './zodParsers';
 import { parseDuration } from './duration';
-import { DrydockError } from './errors';
+import { DrydockError, invalid } from './errors';
 import { checkBranch, checkDotfilesUrl, secretTargetInHome } from './hookPlan';
 import { parseMemory } from './memory';
-import { WORKSPACE_NAME } from './names';
+import { USER_NAME, WORKSPACE_NAME } from './names';
 
 /**
  * A workspace's specification, validated once at the boundary. Every message
@@ -56,36 +56,43 @@ const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const IMAGE_REFERENCE = new RegExp(
   `^(?:${DOMAIN}/)?${PATH_PART}(?:/${PATH_PART})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
 );
-const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function schema(limits: HostLimits) {
   return z
     .object({
-      name: z
-        .string({ error: 'is required; give a name like "api" (lowercase letters, digits and dashes).' })
-        .regex(WORKSPACE_NAME, {
-          error: 'must be a DNS label: 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit (e.g. "api-dev").',
-        }),
+      name: z.string({ error: 'is required; give a name like "api" (lowercase letters, digits and dashes).' }).regex(WORKSPACE_NAME, {
+        error: 'must be a DNS label: 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit (e.g. "api-dev").',
+      }),
       image: z
         .string({ error: 'is required; give an image reference like "ubuntu:24.04" or "ghcr.io/org/dev:latest".' })
         .max(255, { error: 'is longer than 255 characters; Docker refuses it.' })
-        .regex(IMAGE_REFERENCE, { error: 'is not a valid image reference; write it like "ubuntu:24.04" or "registry.example.com/team/dev:1.2" (lowercase repository).' }),
+        .regex(IMAGE_REFERENCE, {
+          error: 'is not a valid image reference; write it like "ubuntu:24.04" or "registry.example.com/team/dev:1.2" (lowercase repository).',
+        }),
       user: z
         .string()
-        .regex(POSIX_USER, { error: 'must be a POSIX user name (lowercase, digits, "_" or "-", at most 32, not starting with a digit or "-"), e.g. "dev"; leave it out to use the image\'s USER.' })
+        .regex(USER_NAME, {
+          error:
+            'must be a POSIX user name (lowercase, digits, "_" or "-", at most 32, not starting with a digit or "-"), e.g. "dev"; leave it out to use the image\'s USER.',
+        })
         .refine((user) => user !== 'root', { error: 'cannot be root: a workspace home is /home/<user>; name a non-root user of the image.' })
         .optional(),
-      cpus: z.coerce
+      cpus: z
         .number({ error: 'must be a number of CPUs such as 2 or 0.5.' })
         .refine((cpus) => Number.isFinite(cpus) && cpus > 0, { error: 'must be more than 0, e.g. 2 or 0.5.' })
         .refine((cpus) => cpus <= limits.cpus, { error: `is more than this host has (${limits.cpus}); ask for ${limits.cpus} or fewer.` })
         .optional(),
-      memory: z.union([z.string(), z.number()], { error: 'must be a size such as 512m or 2g.' }).transform(parsedBy((text) => parseMemory(String(text)))).optional(),
+      memory: z
+        .union([z.string(), z.number()], { error: 'must be a size such as 512m or 2g.' })
+        .transform(parsedBy((text) => parseMemory(String(text))))
+        .optional(),
       env: z
         .record(
           z.string().regex(ENV_KEY, { error: 'is not a valid variable name; use letters, digits and "_", not starting with a digit.' }),
-          z.string({ error: 'must be a string value.' }).refine((value) => !value.includes('\0'), { error: 'contains a NUL byte, which no environment can hold; remove it.' }),
+          z
+            .string({ error: 'must be a string value.' })
+            .refine((value) => !value.includes('\0'), { error: 'contains a NUL byte, which no environment can hold; remove it.' }),
         )
         .default({}),
       pullPolicy: z.enum(['always', 'missing', 'never'], { error: 'must be "always", "missing" or "never".' }).default('missing'),
@@ -93,7 +100,10 @@ function schema(limits: HostLimits) {
         .string()
         .regex(/^\/[^\0]*[^/]$/, { error: 'must be an absolute path in the image, such as /coder/configure.' })
         .default(DEFAULT_CONFIGURE_PATH),
-      hookTimeout: z.string({ error: 'must be a duration such as 10m.' }).default(DEFAULT_HOOK_TIMEOUT).transform(parsedBy((text) => parseDuration(text))),
+      hookTimeout: z
+        .string({ error: 'must be a duration such as 10m.' })
+        .default(DEFAULT_HOOK_TIMEOUT)
+        .transform(parsedBy((text) => parseDuration(text))),
       sshKey: hostPath('the private key, e.g. /home/me/.ssh/id_ed25519').optional(),
       knownHosts: z.string({ error: 'must be the text of a known_hosts file.' }).optional(),
       secrets: z
@@ -102,10 +112,7 @@ function schema(limits: HostLimits) {
             .object({
               source: hostPath('the secret file on this machine'),
               target: z.string({ error: 'is required: the path under home, e.g. ".config/gh/hosts.yml".' }),
-              mode: z
-                .union([z.number().int(), z.string()], { error: 'must be an octal mode such as 0600.' })
-                .transform(parsedBy(parseMode))
-                .default(0o600),
+              mode: z.union([z.number().int(), z.string()], { error: 'must be an octal mode such as 0600.' }).transform(parsedBy(parseMode)).default(0o600),
             })
             .strict(),
         )
@@ -145,10 +152,19 @@ function refuseWith(check: (value: string) => string | undefined) {
   };
 }
 
-/** Validates untrusted input (CLI, API, state file) into a WorkspaceSpec or throws one error listing every problem. */
+/** A CPU count typed by a person (`--cpus 1.5`), as the number the spec takes. */
+export function parseCpus(text: string, field = 'cpus'): number {
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) throw invalid(field, `"${text}" is not a number of CPUs; give one such as 2 or 0.5.`);
+  return Number(text);
+}
+
+/** A spec as clients send it and the state file keeps it: the schema's input. */
+export type SpecInput = z.input<ReturnType<typeof schema>>;
+
 // Building a zod schema costs far more than using one: keep one per host CPU count.
 const schemas = new Map<number, ReturnType<typeof schema>>();
 
+/** Validates untrusted input (CLI, API, state file) into a WorkspaceSpec or throws one error listing every problem. */
 export function parseWorkspaceSpec(input: unknown, limits: HostLimits): WorkspaceSpec {
   let cached = schemas.get(limits.cpus);
   if (!cached) schemas.set(limits.cpus, (cached = schema(limits)));

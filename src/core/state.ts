@@ -1,62 +1,66 @@
 import { DrydockError } from './errors';
 
 /**
- * The workspace state machine of DESIGN.md "States". `unknown` is what every
- * workspace shows while Docker cannot be reached; nothing changes meanwhile.
+ * The workspace state machine (docs/state-machine.md). Every change of a
+ * workspace's stored state goes through `transition`; an event that cannot
+ * happen in the current state is refused with the reason, so a caller can
+ * never put a workspace into a state the table does not allow.
  */
-export const WORKSPACE_STATES = ['off', 'building', 'running', 'failed', 'stopping', 'unknown'] as const;
+export const STORED_STATES = ['off', 'building', 'running', 'failed', 'stopping'] as const;
+export type StoredState = (typeof STORED_STATES)[number];
+
+/** What clients see: `unknown` is shown for every workspace while Docker cannot be reached, and never stored. */
+export const WORKSPACE_STATES = [...STORED_STATES, 'unknown'] as const;
 export type WorkspaceState = (typeof WORKSPACE_STATES)[number];
+
+/** What Docker alone can tell: a running container, a stopped one, or none (home only). */
+export type ObservedState = Extract<StoredState, 'off' | 'running' | 'failed'>;
 
 export type WorkspaceEvent =
   | 'build' // a rebuild starts
   | 'built' // all must-pass hooks passed
-  | 'buildFailed'
+  | 'buildFailed' // a step failed, or the backend died during the build
   | 'stop'
   | 'stopped'
-  | 'dockerLost'
-  | 'reconcile'; // Docker answers again; the observed state replaces ours
+  | 'reconcile'; // Docker's view replaces ours (at start, after a Docker event, after a refused build)
 
-const NEXT: Record<Exclude<WorkspaceEvent, 'reconcile'>, Partial<Record<WorkspaceState, WorkspaceState>>> = {
+const NEXT: Record<Exclude<WorkspaceEvent, 'reconcile'>, Partial<Record<StoredState, StoredState>>> = {
   build: { off: 'building', running: 'building', failed: 'building' },
   built: { building: 'running' },
   buildFailed: { building: 'failed' },
   stop: { running: 'stopping', failed: 'stopping', off: 'off' },
   stopped: { stopping: 'off' },
-  dockerLost: { off: 'unknown', building: 'unknown', running: 'unknown', failed: 'unknown', stopping: 'unknown', unknown: 'unknown' },
 };
 
 /** The state after `event`, or a DrydockError saying why the event cannot happen now. */
-export function transition(state: WorkspaceState, event: WorkspaceEvent, observed?: WorkspaceState): WorkspaceState {
+export function transition(state: StoredState, event: WorkspaceEvent, observed?: ObservedState): StoredState {
   if (event === 'reconcile') {
     if (!observed) throw new DrydockError('internal', 'reconcile needs the observed state');
     return observed;
   }
   const next = NEXT[event][state];
   if (next) return next;
-  throw new DrydockError(refusalCode(state), refusal(state, event));
+  throw new DrydockError(state === 'building' || state === 'stopping' ? 'busy' : 'conflict', refusal(state, event));
 }
 
-function refusalCode(state: WorkspaceState): 'busy' | 'conflict' | 'docker_unreachable' {
-  if (state === 'building' || state === 'stopping') return 'busy';
-  if (state === 'unknown') return 'docker_unreachable';
-  return 'conflict';
+/** The state a client is shown. */
+export function shownState(state: StoredState, dockerReachable: boolean): WorkspaceState {
+  return dockerReachable ? state : 'unknown';
 }
 
-function refusal(state: WorkspaceState, event: WorkspaceEvent): string {
+function refusal(state: StoredState, event: WorkspaceEvent): string {
   switch (state) {
     case 'building':
       return 'the workspace is already building; wait for that build to finish (follow it with `drydock logs NAME --follow`).';
     case 'stopping':
       return 'the workspace is stopping; wait a moment and try again.';
-    case 'unknown':
-      return 'Docker cannot be reached, so the workspace state is unknown; start the Docker engine and try again.';
     default:
       return `cannot ${event} a workspace that is ${state}.`;
   }
 }
 
 /** The state observed from Docker alone, for reconciliation: no container means off. */
-export function observedState(container: { running: boolean } | undefined): WorkspaceState {
+export function observedState(container: { running: boolean } | undefined): ObservedState {
   if (!container) return 'off';
   return container.running ? 'running' : 'failed';
 }

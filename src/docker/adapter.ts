@@ -1,7 +1,17 @@
 import type Dockerode from 'dockerode';
 import { putDirectory, putEntries, readFile, statPath, type PathStat } from './archive';
 import { connectDocker, type Connection } from './connect';
-import { containerChanges, createContainer, inspectContainer, listContainers, removeContainer, renameContainer, startContainer, stopContainer, type ContainerSummary } from './containers';
+import {
+  containerChanges,
+  createContainer,
+  inspectContainer,
+  listContainers,
+  removeContainer,
+  renameContainer,
+  startContainer,
+  stopContainer,
+  type ContainerSummary,
+} from './containers';
 import { execInContainer } from './exec';
 import { followContainerEvents, type ContainerEvent } from './events';
 import { createInteractiveExec, type InteractiveExec, type InteractiveExecOptions } from './interactiveExec';

@@ -109,7 +109,14 @@ export async function statPath(docker: Dockerode, containerId: string, path: str
  * Copies a host directory into a container as `<parent>/<name>`, streamed
  * (never held in memory), every entry owned by uid:gid, modes and symlinks kept.
  */
-export async function putDirectory(docker: Dockerode, containerId: string, hostDirectory: string, parent: string, name: string, owner: { uid: number; gid: number }): Promise<void> {
+export async function putDirectory(
+  docker: Dockerode,
+  containerId: string,
+  hostDirectory: string,
+  parent: string,
+  name: string,
+  owner: { uid: number; gid: number },
+): Promise<void> {
   const stream = packDirectory(hostDirectory, {
     map: (header) => ({ ...header, name: header.name === '.' ? `${name}/` : `${name}/${header.name}`, uid: owner.uid, gid: owner.gid, uname: '', gname: '' }),
   });

@@ -153,7 +153,10 @@ function envTls(environment: DiscoveryEnvironment, configDir: string): Tls | und
     const data = environment.readFile(path);
     if (data) material[name] = data;
     else if (verify) {
-      throw invalid('DOCKER_CERT_PATH', `${path} is missing or unreadable, and DOCKER_TLS_VERIFY is set; put ca.pem, cert.pem and key.pem in ${certDir} (or point DOCKER_CERT_PATH at them), or unset DOCKER_TLS_VERIFY.`);
+      throw invalid(
+        'DOCKER_CERT_PATH',
+        `${path} is missing or unreadable, and DOCKER_TLS_VERIFY is set; put ca.pem, cert.pem and key.pem in ${certDir} (or point DOCKER_CERT_PATH at them), or unset DOCKER_TLS_VERIFY.`,
+      );
     }
   }
   return material;
@@ -182,7 +185,10 @@ function contextEndpoint(environment: DiscoveryEnvironment, configDir: string, n
   const metaPath = join(configDir, 'contexts', 'meta', id, 'meta.json');
   const text = environment.readFile(metaPath);
   if (!text) {
-    throw invalid(source, `Docker context "${name}" does not exist (no ${metaPath}); run \`docker context ls\` to see the contexts, or \`docker context use default\`.`);
+    throw invalid(
+      source,
+      `Docker context "${name}" does not exist (no ${metaPath}); run \`docker context ls\` to see the contexts, or \`docker context use default\`.`,
+    );
   }
   const meta = parseJson(text, metaPath) as { Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } } } | null;
   const docker = meta?.Endpoints?.docker;

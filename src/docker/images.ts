@@ -58,6 +58,10 @@ export async function readImageFile(docker: Dockerode, imageId: string, path: st
   } catch (error) {
     throw dockerFailure(error, `reading ${path} from image ${imageId.slice(0, 19)}`);
   } finally {
-    if (containerId) await docker.getContainer(containerId).remove({ force: true }).catch(() => undefined);
+    if (containerId)
+      await docker
+        .getContainer(containerId)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 }

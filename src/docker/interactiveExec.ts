@@ -41,7 +41,7 @@ export async function createInteractiveExec(docker: Dockerode, containerId: stri
   }
   return {
     id: exec.id,
-    attach: async () => (await exec.start({ hijack: true, stdin: options.stdin, Tty: options.tty })),
+    attach: async () => await exec.start({ hijack: true, stdin: options.stdin, Tty: options.tty }),
     resize: async (columns, rows) => {
       await exec.resize({ w: columns, h: rows }).catch(() => undefined);
     },

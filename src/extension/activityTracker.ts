@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { paths } from '../backend/api/protocol';
 import type { BackendConnection } from './backendConnection';
 import type { CurrentWorkspace } from './currentWorkspace';
 
@@ -50,7 +49,7 @@ export class ActivityTracker implements vscode.Disposable {
     this.lastSent = now;
     void this.connection
       .api()
-      .then((client) => client.request('POST', paths.activity(name), { source: 'editor' }))
+      .then((client) => client.activity(name, 'editor'))
       .catch(() => undefined);
   }
 
@@ -59,7 +58,7 @@ export class ActivityTracker implements vscode.Disposable {
     if (!name) return;
     try {
       const client = await this.connection.api();
-      const { leaseId } = await client.request<{ leaseId: string }>('POST', paths.leases(name), { holder, ttl: LEASE_TTL });
+      const { leaseId } = await client.holdLease(name, holder, LEASE_TTL);
       this.leases.set(key, { workspace: name, leaseId });
     } catch {
       // Not running, or the backend is away: nothing to hold.
@@ -71,13 +70,13 @@ export class ActivityTracker implements vscode.Disposable {
     if (!lease) return;
     this.leases.delete(key);
     const client = await this.connection.api().catch(() => undefined);
-    await client?.request('DELETE', paths.lease(lease.workspace, lease.leaseId)).catch(() => undefined);
+    await client?.releaseLease(lease.workspace, lease.leaseId).catch(() => undefined);
   }
 
   private async renewLeases(): Promise<void> {
     if (this.leases.size === 0) return;
     const client = await this.connection.api().catch(() => undefined);
-    for (const lease of this.leases.values()) await client?.request('PUT', paths.lease(lease.workspace, lease.leaseId), { holder: 'vscode', ttl: LEASE_TTL }).catch(() => undefined);
+    for (const lease of this.leases.values()) await client?.renewLease(lease.workspace, lease.leaseId, 'vscode', LEASE_TTL).catch(() => undefined);
   }
 
   dispose(): void {

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
-import { ApiClient } from '../backend/api/client';
-import { connectBackend } from '../backend/api/daemonLauncher';
-import { paths, type DaemonEvent, type Health } from '../backend/api/protocol';
-import { resolvePaths } from '../backend/daemon/paths';
+import { resolveLocations } from '../api/locations';
+import type { DaemonEvent, Health } from '../api/views';
+import { connectBackend } from '../client/backendLauncher';
+import type { DrydockClient } from '../client/drydockClient';
 import { errorMessage } from '../core/errors';
 import { VERSION } from '../core/version';
 
-export type ConnectionState = { kind: 'connecting' } | { kind: 'connected'; health: Health } | { kind: 'backend-down'; message: string } | { kind: 'docker-down'; message: string };
+export type ConnectionState =
+  { kind: 'connecting' } | { kind: 'connected'; health: Health } | { kind: 'backend-down'; message: string } | { kind: 'docker-down'; message: string };
 
 /**
  * The extension's link to the backend: started when none answers (on VS
@@ -14,7 +15,7 @@ export type ConnectionState = { kind: 'connecting' } | { kind: 'connected'; heal
  * followed and re-followed after a drop. No per-workspace polling.
  */
 export class BackendConnection implements vscode.Disposable {
-  private client: ApiClient | undefined;
+  private client: DrydockClient | undefined;
   private abort: AbortController | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private disposed = false;
@@ -30,13 +31,13 @@ export class BackendConnection implements vscode.Disposable {
     return this.current;
   }
 
-  /** The API client, connecting (and starting the backend) if needed. */
-  async api(): Promise<ApiClient> {
+  /** The backend's client, connecting (and starting the backend) if needed. */
+  async api(): Promise<DrydockClient> {
     if (this.client) return this.client;
     const settings = vscode.workspace.getConfiguration('drydock');
     const nodePath = settings.get<string>('backendNodePath') || process.execPath;
     this.client = await connectBackend({
-      paths: resolvePaths(),
+      locations: resolveLocations(),
       backendScript: this.context.asAbsolutePath('dist/backend.js'),
       nodePath,
       // Inside VS Code, process.execPath is Electron (or code-server's Node): run it as plain Node.
@@ -68,11 +69,13 @@ export class BackendConnection implements vscode.Disposable {
   private async follow(): Promise<void> {
     if (this.disposed) return;
     this.setState({ kind: 'connecting' });
-    let client: ApiClient;
+    let client: DrydockClient;
     try {
       client = await this.api();
-      const health = await client.request<Health>('GET', paths.health);
-      this.setState(health.docker.reachable ? { kind: 'connected', health } : { kind: 'docker-down', message: health.docker.error ?? 'Docker does not answer' });
+      const health = await client.health();
+      this.setState(
+        health.docker.reachable ? { kind: 'connected', health } : { kind: 'docker-down', message: health.docker.error ?? 'Docker does not answer' },
+      );
     } catch (error) {
       this.client = undefined;
       this.setState({ kind: 'backend-down', message: errorMessage(error) });
@@ -81,7 +84,7 @@ export class BackendConnection implements vscode.Disposable {
     }
     const abort = (this.abort = new AbortController());
     try {
-      await client.stream(paths.events, (data) => this.onDaemonEvent(data as DaemonEvent), abort.signal);
+      await client.events((event) => this.onDaemonEvent(event), abort.signal);
     } catch {
       // The stream broke: the backend went away. Reconnect below.
     }
@@ -95,7 +98,7 @@ export class BackendConnection implements vscode.Disposable {
   private onDaemonEvent(event: DaemonEvent): void {
     if (event.type === 'docker') {
       if (!event.reachable) this.setState({ kind: 'docker-down', message: event.error ?? 'Docker does not answer' });
-      else void this.client?.request<Health>('GET', paths.health).then((health) => this.setState({ kind: 'connected', health }));
+      else void this.client?.health().then((health) => this.setState({ kind: 'connected', health }));
     }
     this.eventEmitter.fire(event);
   }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatEntry } from '../backend/api/logFormat';
+import { formatEntry } from '../client/buildLogFormat';
 import type { BackendConnection } from './backendConnection';
 
 /** One output channel per workspace, streaming its builds' hook output live. */

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { paths } from '../backend/api/protocol';
 import type { BackendConnection } from './backendConnection';
 
 /** Backend warnings as notifications with the actions that answer them. */
@@ -7,7 +6,7 @@ export function showBackendNotifications(connection: BackendConnection): vscode.
   return connection.onEvent((event) => {
     if (event.type === 'deadline-warning' && event.reason === 'auto-off') {
       void vscode.window.showWarningMessage(event.message, 'Keep Working', 'Extend...').then(async (choice) => {
-        if (choice === 'Keep Working') await (await connection.api()).request('POST', paths.activity(event.workspace), { source: 'editor' }).catch(() => undefined);
+        if (choice === 'Keep Working') await (await connection.api()).activity(event.workspace, 'editor').catch(() => undefined);
         if (choice === 'Extend...') await vscode.commands.executeCommand('drydock.extend', event.workspace);
       });
     } else if (event.type === 'deadline-warning') {

@@ -18,7 +18,10 @@ export class CountdownStatusBar implements vscode.Disposable {
   ) {
     this.item.name = 'Drydock inactivity countdown';
     this.item.command = 'drydock.statusBarActions';
-    this.subscriptions.push(cache.onDidChange(() => this.update()), current.onDidChange(() => this.update()));
+    this.subscriptions.push(
+      cache.onDidChange(() => this.update()),
+      current.onDidChange(() => this.update()),
+    );
     this.update();
   }
 
@@ -48,7 +51,9 @@ export class CountdownStatusBar implements vscode.Disposable {
       this.item.backgroundColor = left <= warnAt ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.timer = setTimeout(() => this.update(), left <= 60_000 ? 1000 : 5000);
     }
-    this.item.tooltip = new vscode.MarkdownString(`**${name}** is ${workspace.state}${workspace.deadline ? `; stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}` : ''}.\n\nClick to extend, stop or switch.`);
+    this.item.tooltip = new vscode.MarkdownString(
+      `**${name}** is ${workspace.state}${workspace.deadline ? `; stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}` : ''}.\n\nClick to extend, stop or switch.`,
+    );
     this.item.show();
   }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { WorkspaceView } from '../backend/api/protocol';
+import type { WorkspaceView } from '../api/views';
 import type { BackendConnection } from './backendConnection';
 
 /**

@@ -1,10 +1,7 @@
-import type { Socket } from 'node:net';
 import * as vscode from 'vscode';
-import { paths, type ExecStatus } from '../backend/api/protocol';
+import { LOGIN_SHELL, openExecSession, type ExecSession } from '../client/execSession';
 import { errorMessage } from '../core/errors';
 import type { BackendConnection } from './backendConnection';
-
-const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'];
 
 /**
  * An integrated terminal into a workspace as its user: a pseudoterminal on
@@ -13,8 +10,8 @@ const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec b
 export function openWorkspaceTerminal(connection: BackendConnection, workspace: string, onInput: () => void): vscode.Terminal {
   const write = new vscode.EventEmitter<string>();
   const close = new vscode.EventEmitter<number | void>();
-  let socket: Socket | undefined;
-  let execId: string | undefined;
+  let session: ExecSession | undefined;
+  let closedByUser = false;
   let pendingSize: vscode.TerminalDimensions | undefined;
   // Typing (or sendText) can come before the session is attached: keep it for then.
   let pendingInput = '';
@@ -28,16 +25,32 @@ export function openWorkspaceTerminal(connection: BackendConnection, workspace: 
         try {
           const client = await connection.api();
           const size = dimensions ?? pendingSize;
-          ({ execId } = await client.request<{ execId: string }>('POST', paths.exec(workspace), { command: SHELL, tty: true, stdin: true, ...(size ? { columns: size.columns, rows: size.rows } : {}) }));
-          socket = await client.attach(paths.execAttach(execId));
-          if (pendingInput) socket.write(pendingInput);
+          const opened = await openExecSession(client, workspace, {
+            command: LOGIN_SHELL,
+            tty: true,
+            size: size ? { columns: size.columns, rows: size.rows } : undefined,
+          });
+          // Closed while it was starting: end the shell rather than leave it running unseen.
+          if (closedByUser) {
+            opened.socket.destroy();
+            return;
+          }
+          session = opened;
+          // A resize that came while the session was starting did not reach it.
+          if (pendingSize && pendingSize !== size) void opened.resize(pendingSize.columns, pendingSize.rows).catch(() => undefined);
+          if (pendingInput) opened.socket.write(pendingInput);
           pendingInput = '';
-          socket.on('data', (chunk: Buffer) => write.fire(decoder.decode(chunk, { stream: true })));
-          socket.on('close', () => {
-            void client
-              .request<ExecStatus>('GET', paths.execStatus(execId ?? ''))
-              .then((status) => close.fire(status.exitCode ?? 0))
-              .catch(() => close.fire(0));
+          opened.socket.on('data', (chunk: Buffer) => write.fire(decoder.decode(chunk, { stream: true })));
+          opened.socket.on('close', () => {
+            if (closedByUser) return;
+            opened.exitCode().then(
+              (code) => close.fire(code),
+              // The terminal must not pass for a clean exit when nobody knows how the shell ended.
+              (error: unknown) => {
+                write.fire(`\r\nDrydock could not learn how the terminal in ${workspace} ended: ${errorMessage(error)}\r\n`);
+                close.fire(1);
+              },
+            );
           });
         } catch (error) {
           write.fire(`\r\nDrydock could not open a terminal in ${workspace}: ${errorMessage(error)}\r\n`);
@@ -46,18 +59,17 @@ export function openWorkspaceTerminal(connection: BackendConnection, workspace: 
     },
     handleInput: (data) => {
       onInput();
-      if (socket) socket.write(data);
+      if (session) session.socket.write(data);
       else pendingInput += data;
     },
     setDimensions: (dimensions) => {
       pendingSize = dimensions;
-      if (!execId) return;
-      void connection
-        .api()
-        .then((client) => client.request('POST', paths.execResize(execId ?? ''), { columns: dimensions.columns, rows: dimensions.rows }))
-        .catch(() => undefined);
+      void session?.resize(dimensions.columns, dimensions.rows).catch(() => undefined);
     },
-    close: () => socket?.destroy(),
+    close: () => {
+      closedByUser = true;
+      session?.socket.destroy();
+    },
   };
   return vscode.window.createTerminal({ name: `Drydock: ${workspace}`, pty, iconPath: new vscode.ThemeIcon('vm') });
 }

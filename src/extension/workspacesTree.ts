@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { WorkspaceView } from '../backend/api/protocol';
+import type { WorkspaceView } from '../api/views';
 import type { BackendConnection } from './backendConnection';
 import { timeLeft } from './timeLeft';
 import type { WorkspaceCache } from './workspaceCache';
@@ -21,7 +21,9 @@ function stateIcon(state: string): vscode.ThemeIcon {
   }
 }
 
-export type TreeNode = { kind: 'workspace'; workspace: WorkspaceView } | { kind: 'detail'; workspace: string; label: string; description: string; icon: string; command?: vscode.Command };
+export type TreeNode =
+  | { kind: 'workspace'; workspace: WorkspaceView }
+  | { kind: 'detail'; workspace: string; label: string; description: string; icon: string; command?: vscode.Command };
 
 /**
  * The Workspaces tree: one item per workspace with its state icon, and its
@@ -72,15 +74,41 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
     if (!node) return this.cache.all().map((workspace) => ({ kind: 'workspace', workspace }));
     if (node.kind === 'detail') return [];
     const workspace = node.workspace;
-    const detail = (label: string, description: string, icon: string, command?: vscode.Command): TreeNode => ({ kind: 'detail', workspace: workspace.name, label, description, icon, ...(command ? { command } : {}) });
+    const detail = (label: string, description: string, icon: string, command?: vscode.Command): TreeNode => ({
+      kind: 'detail',
+      workspace: workspace.name,
+      label,
+      description,
+      icon,
+      ...(command ? { command } : {}),
+    });
     const autoOff = workspace.autoOff;
     return [
       detail('Image', workspace.image, 'package'),
       detail('Home', workspace.homeVolume, 'home'),
       detail('Resources', `${workspace.cpus !== undefined ? `${workspace.cpus} CPU` : 'any CPU'} · ${workspace.memory ?? 'any memory'}`, 'dashboard'),
-      detail('Auto-off', autoOff ? `${autoOff.threshold} (${autoOff.source}${autoOff.locked ? ', locked' : ''})` : 'unknown', autoOff?.locked ? 'lock' : 'clock', { title: 'Set Auto-Off', command: 'drydock.setAutoOff', arguments: [workspace.name] }),
-      detail('Auto-start', workspace.schedule ? `${workspace.schedule.description}${workspace.schedule.nextRun ? ` · next ${new Date(workspace.schedule.nextRun).toLocaleString()}` : ''}` : 'none', 'calendar', { title: 'Set Auto-Start', command: 'drydock.setAutoStart', arguments: [workspace.name] }),
-      detail('Last build', workspace.lastBuild ? `${workspace.lastBuild.status} · ${new Date(workspace.lastBuild.finishedAt ?? workspace.lastBuild.startedAt).toLocaleString()}` : 'never', 'output', { title: 'Show Build Log', command: 'drydock.showBuildLog', arguments: [workspace.name] }),
+      detail(
+        'Auto-off',
+        autoOff ? `${autoOff.threshold} (${autoOff.source}${autoOff.locked ? ', locked' : ''})` : 'unknown',
+        autoOff?.locked ? 'lock' : 'clock',
+        { title: 'Set Auto-Off', command: 'drydock.setAutoOff', arguments: [workspace.name] },
+      ),
+      detail(
+        'Auto-start',
+        workspace.schedule
+          ? `${workspace.schedule.description}${workspace.schedule.nextRun ? ` · next ${new Date(workspace.schedule.nextRun).toLocaleString()}` : ''}`
+          : 'none',
+        'calendar',
+        { title: 'Set Auto-Start', command: 'drydock.setAutoStart', arguments: [workspace.name] },
+      ),
+      detail(
+        'Last build',
+        workspace.lastBuild
+          ? `${workspace.lastBuild.status} · ${new Date(workspace.lastBuild.finishedAt ?? workspace.lastBuild.startedAt).toLocaleString()}`
+          : 'never',
+        'output',
+        { title: 'Show Build Log', command: 'drydock.showBuildLog', arguments: [workspace.name] },
+      ),
     ];
   }
 
@@ -93,7 +121,16 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
   /** Drives the welcome views: none yet, backend down, Docker down. */
   private async updateContext(): Promise<void> {
     const state = this.connection.state;
-    const view = state.kind === 'backend-down' ? 'backendDown' : state.kind === 'docker-down' ? 'dockerDown' : state.kind === 'connecting' ? 'connecting' : this.cache.all().length === 0 ? 'noWorkspaces' : 'ready';
+    const view =
+      state.kind === 'backend-down'
+        ? 'backendDown'
+        : state.kind === 'docker-down'
+          ? 'dockerDown'
+          : state.kind === 'connecting'
+            ? 'connecting'
+            : this.cache.all().length === 0
+              ? 'noWorkspaces'
+              : 'ready';
     await vscode.commands.executeCommand('setContext', 'drydock.view', view);
     await vscode.commands.executeCommand('setContext', 'drydock.problem', 'message' in state ? state.message : '');
   }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { paths, type DaemonEvent } from '../../src/backend/api/protocol';
+import type { DaemonEvent } from '../../src/api/views';
 import { docker, removeWorkspaceObjects } from '../support/docker';
 import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
 import { median, report, sideBySide } from './measure';
@@ -25,8 +25,8 @@ export async function benchBackend(image: string, rounds: number): Promise<void>
   const names = Array.from({ length: WORKSPACES }, (_, index) => `bench-ws-${index}`);
   try {
     const created = Date.now();
-    for (const name of names) await daemon.client.request('POST', paths.workspaces, { spec: { name, image, pullPolicy: 'never' }, build: false });
-    for (const name of names) await daemon.client.request('PUT', paths.schedule(name), { weekdays: '09:00', timeZone: 'Europe/Berlin' });
+    for (const name of names) await daemon.client.createWorkspace({ name, image, pullPolicy: 'never' }, { build: false });
+    for (const name of names) await daemon.client.setSchedule(name, { weekdays: '09:00', timeZone: 'Europe/Berlin' });
     console.log(`\n(created ${WORKSPACES} workspaces with weekday schedules in ${Date.now() - created} ms)`);
     await createRunning(daemon, { name: 'bench-cli', image, pullPolicy: 'never' });
 
@@ -34,7 +34,10 @@ export async function benchBackend(image: string, rounds: number): Promise<void>
       `List ${WORKSPACES + 1} workspaces: drydock ls --json vs docker ps --filter label`,
       await sideBySide(rounds, [
         { label: 'drydock ls --json', run: () => cli('ls', '--json') },
-        { label: 'docker ps -a --filter label=dev.drydock.managed', run: () => docker(['ps', '-a', '--filter', 'label=dev.drydock.managed=true', '--format', '{{json .}}']) },
+        {
+          label: 'docker ps -a --filter label=dev.drydock.managed',
+          run: () => docker(['ps', '-a', '--filter', 'label=dev.drydock.managed=true', '--format', '{{json .}}']),
+        },
       ]),
       { max: 1.0 },
     );
@@ -42,8 +45,11 @@ export async function benchBackend(image: string, rounds: number): Promise<void>
     report(
       `List ${WORKSPACES + 1} workspaces: the backend's answer (GET /v1/workspaces) vs docker ps`,
       await sideBySide(rounds, [
-        { label: 'GET /v1/workspaces', run: () => daemon.client.request('GET', paths.workspaces) },
-        { label: 'docker ps -a --filter label=dev.drydock.managed', run: () => docker(['ps', '-a', '--filter', 'label=dev.drydock.managed=true', '--format', '{{json .}}']) },
+        { label: 'GET /v1/workspaces', run: () => daemon.client.listWorkspaces() },
+        {
+          label: 'docker ps -a --filter label=dev.drydock.managed',
+          run: () => docker(['ps', '-a', '--filter', 'label=dev.drydock.managed=true', '--format', '{{json .}}']),
+        },
       ]),
       { max: 1.0 },
     );
@@ -103,29 +109,34 @@ async function stopLatency(daemon: TestDaemon, image: string): Promise<void> {
   const samples: number[] = [];
   for (let round = 0; round < 3; round++) {
     const view = await createRunning(daemon, { name: 'bench-stop', image, pullPolicy: 'never' }).catch(async () => {
-      await daemon.client.request('POST', paths.rebuild('bench-stop'), { changes: {} });
+      await daemon.client.rebuild('bench-stop');
       return daemon.workspace('bench-stop');
     });
     const deadline = Date.parse(view.deadline ?? (await daemon.workspace('bench-stop')).deadline ?? '');
     const seen = daemon.events.length;
     await daemon.waitForEvent((event) => daemon.events.indexOf(event) >= seen && event.type === 'auto-stopped' && event.workspace === 'bench-stop', 30_000);
     samples.push(Date.now() - deadline);
-    await daemon.client.request('DELETE', paths.workspace('bench-stop'));
+    await daemon.client.deleteWorkspace('bench-stop');
   }
   writeFileSync(join(daemon.stateDir, 'policy.json'), JSON.stringify({ autoOff: { default: '1h' } }));
   console.log(`\n## Auto-off: deadline to container stopped and removed`);
-  console.log(`  median ${median(samples).toFixed(0)} ms   runs: ${samples.map((ms) => ms.toFixed(0)).join(' ')}   target: under 1000 ms: ${median(samples) < 1000 ? 'meets it' : 'MISSES it'}`);
+  console.log(
+    `  median ${median(samples).toFixed(0)} ms   runs: ${samples.map((ms) => ms.toFixed(0)).join(' ')}   target: under 1000 ms: ${median(samples) < 1000 ? 'meets it' : 'MISSES it'}`,
+  );
 }
 
 /** From a scheduled time to its build starting (cron has minute resolution: one sample). */
 async function startLatency(daemon: TestDaemon): Promise<void> {
   if (60 - new Date().getUTCSeconds() < 5) await sleep(6000);
   const at = new Date(Math.ceil((Date.now() + 1) / 60_000) * 60_000);
-  await daemon.client.request('POST', paths.stop('bench-cli'));
+  await daemon.client.stop('bench-cli');
   const seen = daemon.events.length;
-  await daemon.client.request('PUT', paths.schedule('bench-cli'), { cron: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, timeZone: 'UTC' });
+  await daemon.client.setSchedule('bench-cli', { cron: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, timeZone: 'UTC' });
   const fresh = (event: DaemonEvent): boolean => daemon.events.indexOf(event) >= seen;
-  const building = await daemon.waitForEvent((event: DaemonEvent) => fresh(event) && event.type === 'workspace' && event.workspace.name === 'bench-cli' && event.workspace.state === 'building', 90_000);
+  const building = await daemon.waitForEvent(
+    (event: DaemonEvent) => fresh(event) && event.type === 'workspace' && event.workspace.name === 'bench-cli' && event.workspace.state === 'building',
+    90_000,
+  );
   const startedAt = building.type === 'workspace' ? Date.parse(building.workspace.lastBuild?.startedAt ?? '') : NaN;
   const latency = startedAt - at.getTime();
   console.log(`\n## Auto-start: scheduled time to build started`);

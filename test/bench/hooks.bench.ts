@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWorkspaceSpec } from '../../src/core/spec';
 import type { DockerAdapter } from '../../src/docker/adapter';
-import { silentReporter } from '../../src/backend/build/reporter';
+import { silentReporter } from '../../src/backend/lifecycle/buildReporter';
 import { DotfilesCache } from '../../src/backend/hooks/dotfilesCache';
 import { BuildHooks } from '../../src/backend/hooks/hookStage';
 import { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLifecycle';
@@ -35,7 +35,14 @@ export async function benchHooks(adapter: DockerAdapter, image: string, rounds: 
     git('-C', repo, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-q', '-m', 'dotfiles');
 
     const spec = parseWorkspaceSpec(
-      { name, image, pullPolicy: 'missing', sshKey: join(scratch, 'id_bench'), secrets: [{ source: join(scratch, 'token'), target: '.config/tool/token' }], dotfiles: { url: repo } },
+      {
+        name,
+        image,
+        pullPolicy: 'missing',
+        sshKey: join(scratch, 'id_bench'),
+        secrets: [{ source: join(scratch, 'token'), target: '.config/tool/token' }],
+        dotfiles: { url: repo },
+      },
       { cpus: 64 },
     );
     const lifecycle = new WorkspaceLifecycle(adapter, { stopGraceSeconds: 1 });
@@ -70,7 +77,15 @@ export async function benchHooks(adapter: DockerAdapter, image: string, rounds: 
           docker(['cp', join(scratch, 'id_bench'), `${raw}:/home/dev/.ssh/id_bench`]);
           docker(['cp', join(scratch, 'id_bench.pub'), `${raw}:/home/dev/.ssh/id_bench.pub`]);
           docker(['cp', join(scratch, 'token'), `${raw}:/home/dev/.config/tool/token`]);
-          docker(['exec', '-u', '0', raw, 'sh', '-c', 'cd /home/dev && chown -R 1000:1000 .ssh .config && chmod 700 .ssh && chmod 600 .ssh/id_bench .config/tool/token']);
+          docker([
+            'exec',
+            '-u',
+            '0',
+            raw,
+            'sh',
+            '-c',
+            'cd /home/dev && chown -R 1000:1000 .ssh .config && chmod 700 .ssh && chmod 600 .ssh/id_bench .config/tool/token',
+          ]);
           // Configure (absent in this image, as in Drydock's run: a test for it).
           docker(['exec', raw, 'sh', '-c', '[ -x /coder/configure ] && /coder/configure || true']);
           // Dotfiles: update on the host, replace the copy, run install.sh.

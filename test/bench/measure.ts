@@ -29,10 +29,20 @@ export async function sideBySide(rounds: number, contenders: { label: string; ru
 export function report(title: string, samples: Sample[], target?: { max: number; goal?: number }): { ratio: number } {
   console.log(`\n## ${title}`);
   for (const sample of samples) {
-    console.log(`  ${sample.label.padEnd(44)} median ${median(sample.runsMs).toFixed(1).padStart(8)} ms   runs: ${sample.runsMs.map((ms) => ms.toFixed(0)).join(' ')}`);
+    console.log(
+      `  ${sample.label.padEnd(44)} median ${median(sample.runsMs).toFixed(1).padStart(8)} ms   runs: ${sample.runsMs.map((ms) => ms.toFixed(0)).join(' ')}`,
+    );
   }
   const ratio = median(samples[0].runsMs) / median(samples[1].runsMs);
-  const verdict = !target ? '' : target.goal !== undefined && ratio <= target.goal ? 'meets the goal' : ratio <= target.max ? 'meets the target' : 'MISSES the target';
-  console.log(`  ratio ${samples[0].label} / ${samples[1].label}: ${ratio.toFixed(2)}${target ? ` (target <= ${target.max}${target.goal ? `, goal ${target.goal}` : ''}: ${verdict})` : ''}`);
+  const verdict = !target
+    ? ''
+    : target.goal !== undefined && ratio <= target.goal
+      ? 'meets the goal'
+      : ratio <= target.max
+        ? 'meets the target'
+        : 'MISSES the target';
+  console.log(
+    `  ratio ${samples[0].label} / ${samples[1].label}: ${ratio.toFixed(2)}${target ? ` (target <= ${target.max}${target.goal ? `, goal ${target.goal}` : ''}: ${verdict})` : ''}`,
+  );
   return { ratio };
 }

@@ -29,7 +29,24 @@ export async function benchRebuild(adapter: DockerAdapter, image: string, rounds
         label: 'raw docker CLI (rm -f; run -d --init; exec)',
         run: () => {
           docker(['rm', '-f', raw]);
-          docker(['run', '-d', '--init', '--name', raw, '-u', '1000:1000', '-w', '/home/dev', '-v', `${raw}-home:/home/dev`, '--label', 'dev.drydock.workspace=bench-raw', image, 'sleep', '86400']);
+          docker([
+            'run',
+            '-d',
+            '--init',
+            '--name',
+            raw,
+            '-u',
+            '1000:1000',
+            '-w',
+            '/home/dev',
+            '-v',
+            `${raw}-home:/home/dev`,
+            '--label',
+            'dev.drydock.workspace=bench-raw',
+            image,
+            'sleep',
+            '86400',
+          ]);
           docker(['exec', raw, 'true']);
         },
       },

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { paths } from '../../src/backend/api/protocol';
 import type { DrydockApi } from '../../src/extension/extension';
 
 /**
@@ -15,7 +14,7 @@ export async function run(): Promise<void> {
   const client = await api.drydock.connection.api();
   const names = Array.from({ length: 200 }, (_, index) => `tree-bench-${index}`);
   try {
-    for (const name of names) await client.request('POST', paths.workspaces, { spec: { name, image: 'drydock-test/bench:1', pullPolicy: 'never' }, build: false });
+    for (const name of names) await client.createWorkspace({ name, image: 'drydock-test/bench:1', pullPolicy: 'never' }, { build: false });
     const deadline = Date.now() + 60_000;
     while (api.drydock.cache.all().length < names.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const samples: number[] = [];
@@ -27,6 +26,6 @@ export async function run(): Promise<void> {
     samples.sort((a, b) => a - b);
     console.log(`BENCH tree-refresh-ms=${(samples[10] ?? 0).toFixed(2)} workspaces=${api.drydock.cache.all().length}`);
   } finally {
-    for (const name of names) await client.request('DELETE', `${paths.workspace(name)}?deleteHome=true`).catch(() => undefined);
+    for (const name of names) await client.deleteWorkspace(name, { deleteHome: true }).catch(() => undefined);
   }
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { paths, type WorkspaceView } from '../../src/backend/api/protocol';
 import { COMMAND_IDS } from '../../src/extension/commandIds';
 import type { DrydockApi } from '../../src/extension/extension';
 import type { TreeNode } from '../../src/extension/workspacesTree';
@@ -50,8 +49,12 @@ describe('Drydock in a real VS Code host', () => {
 
   it('shows a real workspace in the tree, with its details, and streams its hook output to the output channel', async () => {
     const client = await api.drydock.connection.api();
-    await client.request('POST', paths.workspaces, { spec: { name, image: IMAGE, pullPolicy: 'never' }, build: true });
-    const running = await until('the workspace to run', () => (api.drydock.cache.get(name)?.state === 'running' ? api.drydock.cache.get(name) : undefined), 120_000);
+    await client.createWorkspace({ name, image: IMAGE, pullPolicy: 'never' }, { build: true });
+    const running = await until(
+      'the workspace to run',
+      () => (api.drydock.cache.get(name)?.state === 'running' ? api.drydock.cache.get(name) : undefined),
+      120_000,
+    );
     assert.equal(running.image, IMAGE);
 
     const roots = api.drydock.tree.getChildren();
@@ -62,7 +65,10 @@ describe('Drydock in a real VS Code host', () => {
     assert.match(String(item.description), /^running/);
     const details = api.drydock.tree.getChildren(node).map((child) => (child.kind === 'detail' ? `${child.label}: ${child.description}` : ''));
     assert.ok(details.includes(`Image: ${IMAGE}`), details.join(' | '));
-    assert.ok(details.some((detail) => detail.startsWith('Auto-off: 3m (policy default')), details.join(' | '));
+    assert.ok(
+      details.some((detail) => detail.startsWith('Auto-off: 3m (policy default')),
+      details.join(' | '),
+    );
 
     const transcript = api.drydock.output.transcript(name).join('\n');
     assert.match(transcript, /==> Run \/coder\/configure/);
@@ -81,13 +87,17 @@ describe('Drydock in a real VS Code host', () => {
     const before = Date.parse(api.drydock.cache.get(name)?.deadline ?? '');
     await sleep(2500);
     api.drydock.activity.heartbeat(true);
-    const after = await until('a later deadline', () => {
-      const deadline = Date.parse(api.drydock.cache.get(name)?.deadline ?? '');
-      return deadline > before + 2000 ? deadline : undefined;
-    }, 10_000);
+    const after = await until(
+      'a later deadline',
+      () => {
+        const deadline = Date.parse(api.drydock.cache.get(name)?.deadline ?? '');
+        return deadline > before + 2000 ? deadline : undefined;
+      },
+      10_000,
+    );
     assert.ok(after - before >= 2000, `deadline moved by ${after - before} ms`);
     const client = await api.drydock.connection.api();
-    const { workspace } = await client.request<{ workspace: WorkspaceView }>('GET', paths.workspace(name));
+    const workspace = await client.workspace(name);
     assert.equal(Date.parse(workspace.deadline ?? ''), after, 'the backend holds the same deadline');
   });
 
@@ -96,19 +106,27 @@ describe('Drydock in a real VS Code host', () => {
     const terminal = await until('the terminal', () => vscode.window.terminals.find((candidate) => candidate.name === `Drydock: ${name}`));
     terminal.sendText('echo "terminal-$(id -un)" > ~/terminal-proof');
     const client = await api.drydock.connection.api();
-    await until('the command typed in the terminal to run', async () => {
-      const { execId } = await client.request<{ execId: string }>('POST', paths.exec(name), { command: ['sh', '-c', 'grep -q terminal-dev ~/terminal-proof'], tty: false, stdin: false });
-      const socket = await client.attach(paths.execAttach(execId));
-      await new Promise((resolve) => {
-        socket.on('end', resolve);
-        socket.on('close', resolve);
-      });
-      const status = await until('exit', async () => {
-        const result = await client.request<{ running: boolean; exitCode?: number }>('GET', paths.execStatus(execId));
-        return result.running ? undefined : result;
-      }, 5000);
-      return status.exitCode === 0 ? true : undefined;
-    }, 20_000);
+    await until(
+      'the command typed in the terminal to run',
+      async () => {
+        const { execId } = await client.startExec(name, { command: ['sh', '-c', 'grep -q terminal-dev ~/terminal-proof'], tty: false, stdin: false });
+        const socket = await client.attachExec(execId);
+        await new Promise((resolve) => {
+          socket.on('end', resolve);
+          socket.on('close', resolve);
+        });
+        const status = await until(
+          'exit',
+          async () => {
+            const result = await client.execStatus(execId);
+            return result.running ? undefined : result;
+          },
+          5000,
+        );
+        return status.exitCode === 0 ? true : undefined;
+      },
+      20_000,
+    );
     terminal.dispose();
   });
 });

@@ -2,8 +2,8 @@
 // in code-server's real extension host, and tree refresh with 200 workspaces.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runExtensionTests } from './codeServer.mjs';
-import { ensureHost } from './installHost.mjs';
+import { runExtensionTests } from '../../src/devhost/codeServer.mjs';
+import { ensureHost } from '../../src/devhost/installHost.mjs';
 import { fileURLToPath } from 'node:url';
 import { ROOT, backendEnv, stopBackend } from './hostSupport.mjs';
 
@@ -34,7 +34,9 @@ export async function benchExtension() {
   }
   const activation = figures['activation-ms'];
   const tree = figures['tree-refresh-ms'];
-  console.log(`  activation in the host: ${activation?.toFixed(1) ?? '?'} ms; target under 50 ms: ${activation !== undefined && activation < 50 ? 'meets it' : 'MISSES it'}`);
+  console.log(
+    `  activation in the host: ${activation?.toFixed(1) ?? '?'} ms; target under 50 ms: ${activation !== undefined && activation < 50 ? 'meets it' : 'MISSES it'}`,
+  );
   console.log(`  tree refresh with 200 workspaces (getChildren + getTreeItem, median of 20): ${tree?.toFixed(2) ?? '?'} ms`);
 }
 

@@ -3,12 +3,12 @@
 // code-server + headless Chromium and exits with its exit code.
 //   node test/host/smoke.mjs           -> expect 0
 //   node test/host/smoke.mjs --break   -> one assertion fails, expect 1
-// Exit 3 when the host is not installed (run test/host/installHost.mjs).
+// Exit 3 when the host is not installed (run src/devhost/installHost.mjs).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostAvailable, runExtensionTests } from './codeServer.mjs';
+import { hostAvailable, runExtensionTests } from '../../src/devhost/codeServer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const reason = hostAvailable();

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostAvailable, installVsix, openWorkbench, startCodeServer } from './codeServer.mjs';
+import { hostAvailable, installVsix, openWorkbench, startCodeServer } from '../../src/devhost/codeServer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -56,7 +56,10 @@ try {
   step('palette lists "Smoke: Hello"');
   await page.keyboard.press('Enter');
   await page.waitForFunction(
-    () => document.querySelector('#workbench\\.parts\\.statusbar .statusbar-item[id="drydock-test.drydock-host-smoke.smoke.status"]')?.textContent?.includes('Smoke: hello 1'),
+    () =>
+      document
+        .querySelector('#workbench\\.parts\\.statusbar .statusbar-item[id="drydock-test.drydock-host-smoke.smoke.status"]')
+        ?.textContent?.includes('Smoke: hello 1'),
     undefined,
     { timeout: 10_000 },
   );

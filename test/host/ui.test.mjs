@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { installVsix, openWorkbench, startCodeServer } from './codeServer.mjs';
+import { installVsix, openWorkbench, startCodeServer } from '../../src/devhost/codeServer.mjs';
 import { ROOT, RESULTS, backendEnv, stopBackend } from './hostSupport.mjs';
 
 const require = (await import('node:module')).createRequire(import.meta.url);
@@ -65,7 +65,8 @@ test('create a workspace from the palette and watch it in the tree, output panel
     const output = page.locator('.part.panel .output-view .view-lines');
     await output.waitFor({ timeout: 30_000 });
     await page.waitForFunction(
-      (needle) => [...document.querySelectorAll('.part.panel .output-view .view-lines')].some((node) => node.textContent.replace(/\u00a0/g, ' ').includes(needle)),
+      (needle) =>
+        [...document.querySelectorAll('.part.panel .output-view .view-lines')].some((node) => node.textContent.replace(/\u00a0/g, ' ').includes(needle)),
       'Run /coder/configure',
       { timeout: 30_000 },
     );
@@ -75,7 +76,14 @@ test('create a workspace from the palette and watch it in the tree, output panel
 
     // The countdown for the current workspace (the first one created becomes current).
     const countdown = page.locator('#workbench\\.parts\\.statusbar .statusbar-item[id$="drydock.countdown"]');
-    await page.waitForFunction((workspace) => [...document.querySelectorAll('#workbench\\.parts\\.statusbar .statusbar-item')].some((node) => node.id.endsWith('drydock.countdown') && node.textContent.includes(workspace) && /\d+[ms]/.test(node.textContent)), name, { timeout: 30_000 });
+    await page.waitForFunction(
+      (workspace) =>
+        [...document.querySelectorAll('#workbench\\.parts\\.statusbar .statusbar-item')].some(
+          (node) => node.id.endsWith('drydock.countdown') && node.textContent.includes(workspace) && /\d+[ms]/.test(node.textContent),
+        ),
+      name,
+      { timeout: 30_000 },
+    );
     assert.match(await countdown.textContent(), new RegExp(`${name} · (3m|2m)`));
     await shot('6-countdown');
   } finally {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
-import { paths, type DaemonEvent } from '../../src/backend/api/protocol';
+import type { DaemonEvent } from '../../src/api/views';
 import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
 import { buildTestImage, removeImage } from '../support/testImage';
@@ -59,7 +59,8 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     const name = workspace('beat');
     const first = await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
     await sleep(3000);
-    const { deadline } = await daemon.client.request<{ deadline: string }>('POST', paths.activity(name), { source: 'cli' });
+    const { deadline } = await daemon.client.activity(name, 'cli');
+    assert.ok(deadline, 'a running workspace with auto-off on has a deadline');
     assert.ok(Date.parse(deadline) - Date.parse(first.deadline ?? '') >= 2500, `deadline moved from ${first.deadline} to ${deadline}`);
     await sleep(Date.parse(first.deadline ?? '') - Date.now() + 1500);
     assert.equal((await daemon.workspace(name)).state, 'running', 'still running past the first deadline');
@@ -71,7 +72,7 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     const name = workspace('lease');
     await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
     const taken = Date.now();
-    const { leaseId } = await daemon.client.request<{ leaseId: string }>('POST', paths.leases(name), { holder: 'test task', ttl: '9s' });
+    const { leaseId } = await daemon.client.holdLease(name, 'test task', '9s');
     assert.ok(leaseId);
     await sleep(6000);
     assert.equal((await daemon.workspace(name)).state, 'running', 'held past its 3 s threshold by the lease');
@@ -83,11 +84,11 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     const daemon = await daemonWith({ autoOff: { default: '1h', allowDisable: false } });
     const name = workspace('locked');
     await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
-    await assert.rejects(daemon.client.request('PUT', paths.autoOff(name), { setting: 'off' }), (error) => isDrydockError(error, 'policy_refused') && /allowDisable/.test(error.message));
+    await assert.rejects(daemon.client.setAutoOff(name, 'off'), (error) => isDrydockError(error, 'policy_refused') && /allowDisable/.test(error.message));
     const view = await daemon.workspace(name);
     assert.equal(view.autoOff?.threshold, '1h');
     assert.equal(view.autoOff?.source, 'policy default');
-    await daemon.client.request('PUT', paths.autoOff(name), { setting: '30m' });
+    await daemon.client.setAutoOff(name, '30m');
     assert.equal((await daemon.workspace(name)).autoOff?.threshold, '30m');
   });
 
@@ -98,10 +99,17 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     const requiredAt = new Date(Date.now() + 6000).toISOString();
     // The policy file changes under a running backend: no restart needed.
     writePolicy(daemon, { autoOff: { default: '1h', warnBefore: ['3s'] }, forcedRebuild: { builtAfter: requiredAt, reason: 'security fix' } });
-    const warning = await daemon.waitForEvent((event) => event.type === 'deadline-warning' && event.workspace === name && event.reason === 'forced-rebuild', 15_000);
+    const warning = await daemon.waitForEvent(
+      (event) => event.type === 'deadline-warning' && event.workspace === name && event.reason === 'forced-rebuild',
+      15_000,
+    );
     assert.match((warning as { message: string }).message, /security fix/);
     await daemon.waitForEvent(
-      (event) => event.type === 'workspace' && event.workspace.name === name && event.workspace.lastBuild?.buildId !== before.lastBuild?.buildId && event.workspace.lastBuild?.status === 'running',
+      (event) =>
+        event.type === 'workspace' &&
+        event.workspace.name === name &&
+        event.workspace.lastBuild?.buildId !== before.lastBuild?.buildId &&
+        event.workspace.lastBuild?.status === 'running',
       60_000,
     );
     const after = await daemon.workspace(name);
@@ -116,15 +124,15 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     const missed = workspace('catchup');
     await createRunning(live, { name: onTime, image: IMAGE, pullPolicy: 'never' });
     await createRunning(down, { name: missed, image: IMAGE, pullPolicy: 'never' });
-    await live.client.request('POST', paths.stop(onTime));
-    await down.client.request('POST', paths.stop(missed));
+    await live.client.stop(onTime);
+    await down.client.stop(missed);
 
     // Cron has minute resolution: aim at the next minute with at least 5 s to spare.
     if (60 - new Date().getUTCSeconds() < 5) await sleep(6000);
     const at = new Date(Math.ceil((Date.now() + 1) / 60_000) * 60_000);
     const cron = `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
-    await live.client.request('PUT', paths.schedule(onTime), { cron, timeZone: 'UTC' });
-    await down.client.request('PUT', paths.schedule(missed), { cron, timeZone: 'UTC' });
+    await live.client.setSchedule(onTime, { cron, timeZone: 'UTC' });
+    await down.client.setSchedule(missed, { cron, timeZone: 'UTC' });
     assert.equal((await live.workspace(onTime)).schedule?.nextRun, at.toISOString());
 
     // One backend is down at that moment.

@@ -10,9 +10,10 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApiClient } from '../../src/backend/api/client';
-import { paths as api, type ApiErrorBody, type BuildLogEntryView, type BuildStarted, type Health, type WorkspaceView } from '../../src/backend/api/protocol';
-import { resolvePaths, type DaemonPaths } from '../../src/backend/daemon/paths';
+import { endpoints, pathFor } from '../../src/api/endpoints';
+import { resolveLocations, type BackendLocations } from '../../src/api/locations';
+import type { ApiErrorBody, Health, WorkspaceView } from '../../src/api/views';
+import { DrydockClient } from '../../src/client/drydockClient';
 import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
 
@@ -67,8 +68,18 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One HTTP request over the socket, for what ApiClient never sends: broken JSON, huge or streamed bodies. */
-function raw(socketPath: string, method: string, path: string, body?: string | Buffer | Buffer[], headers: Record<string, string | number> = {}): Promise<RawAnswer> {
+/**
+ * One HTTP request over the socket, for what no client sends (broken JSON,
+ * huge or streamed bodies, unknown fields, a wrong method), answering the HTTP
+ * status too, which the client's transport folds into its error.
+ */
+function raw(
+  socketPath: string,
+  method: string,
+  path: string,
+  body?: string | Buffer | Buffer[],
+  headers: Record<string, string | number> = {},
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const request = httpRequest({ socketPath, method, path, headers: { 'content-type': 'application/json', ...headers } });
     let answered = false;
@@ -95,14 +106,14 @@ function raw(socketPath: string, method: string, path: string, body?: string | B
 /** A state dir of its own (short: the socket path must stay under 107 bytes), its daemon, and its workspaces. */
 class Sandbox {
   readonly dir: string;
-  readonly paths: DaemonPaths;
-  readonly api: ApiClient;
+  readonly locations: BackendLocations;
+  readonly client: DrydockClient;
   private readonly workspaces: string[] = [];
 
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'dd-'));
-    this.paths = resolvePaths({ DRYDOCK_STATE_DIR: this.dir });
-    this.api = new ApiClient(this.paths.socketPath);
+    this.locations = resolveLocations({ DRYDOCK_STATE_DIR: this.dir });
+    this.client = new DrydockClient(this.locations.socketPath);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -130,17 +141,17 @@ class Sandbox {
   }
 
   health(): Promise<Health | undefined> {
-    return this.api.request<Health>('GET', api.health).catch(() => undefined);
+    return this.client.health().catch(() => undefined);
   }
 
   async pid(): Promise<number> {
     const health = await this.health();
-    assert.ok(health, `no backend answers at ${this.paths.socketPath}`);
+    assert.ok(health, `no backend answers at ${this.locations.socketPath}`);
     return health.pid;
   }
 
-  async view(name: string): Promise<WorkspaceView> {
-    return (await this.api.request<{ workspace: WorkspaceView }>('GET', api.workspace(name))).workspace;
+  view(name: string): Promise<WorkspaceView> {
+    return this.client.workspace(name);
   }
 
   /** Waits for build `buildId` of `name` to end and returns the workspace then. */
@@ -246,7 +257,7 @@ void describe('the Drydock backend as real processes', () => {
       const { lastBuild } = await sandbox.view(name);
       assert.ok(lastBuild);
       const printed = sandbox.ok(['logs', name]).stdout;
-      assert.equal(printed.trimEnd(), readFileSync(join(sandbox.paths.logsDir, name, `${lastBuild.buildId}.log`), 'utf8').trimEnd());
+      assert.equal(printed.trimEnd(), readFileSync(join(sandbox.locations.logsDir, name, `${lastBuild.buildId}.log`), 'utf8').trimEnd());
       assert.match(printed, /==> \[step\] Replace container/);
       assert.match(printed, /=== build running/);
     });
@@ -280,7 +291,11 @@ void describe('the Drydock backend as real processes', () => {
 
     void it('exits 1 naming an unknown workspace', () => {
       const missing = uniqueName('missing');
-      for (const args of [['status', missing], ['exec', missing, '--', 'true'], ['logs', missing]]) {
+      for (const args of [
+        ['status', missing],
+        ['exec', missing, '--', 'true'],
+        ['logs', missing],
+      ]) {
         const run = sandbox.cli(args);
         assert.equal(run.status, 1, `drydock ${args.join(' ')}`);
         assert.match(run.stderr, new RegExp(`no workspace named "${missing}"`));
@@ -298,53 +313,58 @@ void describe('the Drydock backend as real processes', () => {
     });
 
     void it('listens on a socket of mode 0600 in a folder of mode 0700', () => {
-      const socket = statSync(sandbox.paths.socketPath);
+      const socket = statSync(sandbox.locations.socketPath);
       assert.ok(socket.isSocket());
       assert.equal(socket.mode & 0o777, 0o600);
-      assert.equal(statSync(dirname(sandbox.paths.socketPath)).mode & 0o777, 0o700);
+      assert.equal(statSync(dirname(sandbox.locations.socketPath)).mode & 0o777, 0o700);
     });
 
     void it('answers bad requests with a 4xx JSON error naming the field, and stays up', async () => {
       const pid = await sandbox.pid();
-      const socket = sandbox.paths.socketPath;
+      const socket = sandbox.locations.socketPath;
 
-      const malformed = await raw(socket, 'POST', api.workspaces, '{"spec": {');
+      const malformed = await raw(socket, 'POST', endpoints.createWorkspace.path, '{"spec": {');
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.error.code, 'invalid_input');
       assert.equal(malformed.body.error.field, 'body');
       assert.match(malformed.body.error.message, /not valid JSON/);
 
-      const unknownField = await raw(socket, 'POST', api.workspaces, JSON.stringify({ spec: { name: 'x', image: IMAGE }, colour: 'red' }));
+      const unknownField = await raw(socket, 'POST', endpoints.createWorkspace.path, JSON.stringify({ spec: { name: 'x', image: IMAGE }, colour: 'red' }));
       assert.equal(unknownField.status, 400);
       assert.equal(unknownField.body.error.field, 'colour');
       assert.match(unknownField.body.error.message, /colour: is not a field/);
 
       const huge = Buffer.alloc(1024 * 1024 + 1, 'a');
-      const declared = await raw(socket, 'POST', api.workspaces, huge, { 'content-length': huge.length });
+      const declared = await raw(socket, 'POST', endpoints.createWorkspace.path, huge, { 'content-length': huge.length });
       assert.equal(declared.status, 413);
       assert.equal(declared.body.error.field, 'body');
       // Without a content-length the limit holds while the body streams in.
-      const streamed = await raw(socket, 'POST', api.workspaces, Array.from({ length: 20 }, () => Buffer.alloc(64 * 1024, 'a')));
+      const streamed = await raw(
+        socket,
+        'POST',
+        endpoints.createWorkspace.path,
+        Array.from({ length: 20 }, () => Buffer.alloc(64 * 1024, 'a')),
+      );
       assert.equal(streamed.status, 413);
       assert.equal(streamed.body.error.field, 'body');
 
       const missing = uniqueName('missing');
-      const notFound = await raw(socket, 'GET', api.workspace(missing));
+      const notFound = await raw(socket, 'GET', pathFor(endpoints.getWorkspace.path, { name: missing }));
       assert.equal(notFound.status, 404);
       assert.equal(notFound.body.error.code, 'not_found');
       assert.equal(notFound.body.error.field, 'name');
       assert.match(notFound.body.error.message, new RegExp(missing));
 
-      const badName = await raw(socket, 'POST', api.rebuild('Not_A_Name'), '{}');
+      const badName = await raw(socket, 'POST', pathFor(endpoints.rebuild.path, { name: 'Not_A_Name' }), '{}');
       assert.equal(badName.status, 400);
       assert.equal(badName.body.error.field, 'name');
       assert.match(badName.body.error.message, /Not_A_Name/);
 
-      const wrongMethod = await raw(socket, 'PUT', api.workspaces, '{}');
+      const wrongMethod = await raw(socket, 'PUT', endpoints.listWorkspaces.path, '{}');
       assert.equal(wrongMethod.status, 405);
       assert.match(wrongMethod.body.error.message, /PUT is not allowed on \/v1\/workspaces; use GET or POST/);
 
-      const health = await sandbox.api.request<Health>('GET', api.health);
+      const health = await sandbox.client.health();
       assert.equal(health.pid, pid, 'the same backend answers after the bad requests');
       assert.equal(health.status, 'ok');
     });
@@ -362,13 +382,17 @@ void describe('the Drydock backend as real processes', () => {
       });
       assert.ok(deadPid > 0 && !alive(deadPid));
       mkdirSync(sandbox.dir, { recursive: true });
-      writeFileSync(sandbox.paths.lockFile, `${JSON.stringify({ pid: deadPid, version: '0.0.1', socketPath: sandbox.paths.socketPath, startedAt: new Date(Date.now() - 60_000).toISOString() })}\n`, { mode: 0o600 });
+      writeFileSync(
+        sandbox.locations.lockFile,
+        `${JSON.stringify({ pid: deadPid, version: '0.0.1', socketPath: sandbox.locations.socketPath, startedAt: new Date(Date.now() - 60_000).toISOString() })}\n`,
+        { mode: 0o600 },
+      );
 
       const started = sandbox.ok(['daemon', 'start']);
       const pid = await sandbox.pid();
       assert.match(started.stdout, new RegExp(`runs \\(pid ${pid}\\b`));
       assert.notEqual(pid, deadPid);
-      assert.equal((JSON.parse(readFileSync(sandbox.paths.lockFile, 'utf8')) as { pid: number }).pid, pid, 'the lock names the new backend');
+      assert.equal((JSON.parse(readFileSync(sandbox.locations.lockFile, 'utf8')) as { pid: number }).pid, pid, 'the lock names the new backend');
       sandbox.ok(['daemon', 'status']);
     });
   });
@@ -382,15 +406,14 @@ void describe('the Drydock backend as real processes', () => {
       sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never']);
       dockerExec(`drydock-${name}`, 'echo precious > ~/precious.txt');
 
-      const started = await sandbox.api.request<BuildStarted>('POST', api.rebuild(name), { changes: { env: { CONFIGURE_MODE: 'hang' } } });
+      const started = await sandbox.client.rebuild(name, { env: { CONFIGURE_MODE: 'hang' } });
       // Follow the live build until /coder/configure runs (its first line is out).
       const following = new AbortController();
       const timer = setTimeout(() => following.abort(), 60_000);
       let configuring = false;
-      await sandbox.api.stream(
-        api.followBuild(name),
-        (data, event) => {
-          const entry = data as BuildLogEntryView;
+      await sandbox.client.followBuild(
+        name,
+        ({ event, data: entry }) => {
           if (event === 'message' && entry.kind === 'output' && entry.step === 'Run /coder/configure' && entry.text === 'configure started') {
             configuring = true;
             following.abort();
@@ -416,7 +439,9 @@ void describe('the Drydock backend as real processes', () => {
       assert.match(view.lastBuild?.message ?? '', /interrupted/);
       assert.deepEqual(containersOf(name), [`drydock-${name}`], 'exactly one container, and no -next leftover');
       assert.equal(dockerExec(`drydock-${name}`, 'cat ~/precious.txt'), 'precious');
-      const log = readFileSync(join(sandbox.paths.logsDir, name, `${started.buildId}.log`), 'utf8').trimEnd().split('\n');
+      const log = readFileSync(join(sandbox.locations.logsDir, name, `${started.buildId}.log`), 'utf8')
+        .trimEnd()
+        .split('\n');
       assert.match(log.at(-1) ?? '', /=== build interrupted/);
       assert.match(log.join('\n'), /stdout\| configure started/);
 
@@ -430,7 +455,7 @@ void describe('the Drydock backend as real processes', () => {
       sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never']);
       await sandbox.stopDaemon();
       const garbage = 'this is {not JSON\n';
-      writeFileSync(sandbox.paths.stateFile, garbage);
+      writeFileSync(sandbox.locations.stateFile, garbage);
 
       // The first command starts the backend, which must already know the workspace.
       const listed = JSON.parse(sandbox.ok(['ls', '--json']).stdout) as WorkspaceView[];
@@ -442,11 +467,11 @@ void describe('the Drydock backend as real processes', () => {
       const aside = readdirSync(sandbox.dir).filter((file) => file.startsWith('state.json.corrupt-'));
       assert.equal(aside.length, 1, `one corrupt file moved aside: ${readdirSync(sandbox.dir).join(', ')}`);
       assert.equal(readFileSync(join(sandbox.dir, aside[0] ?? ''), 'utf8'), garbage);
-      const log = readFileSync(sandbox.paths.daemonLog, 'utf8');
+      const log = readFileSync(sandbox.locations.daemonLog, 'utf8');
       assert.match(log, /state file .* was not loaded: it is not valid JSON/);
       assert.match(log, new RegExp(`recovered workspaces from Docker: .*${name}`));
       // The new state file is valid again and holds the workspace.
-      const saved = JSON.parse(readFileSync(sandbox.paths.stateFile, 'utf8')) as { state: { workspaces: Record<string, unknown> } };
+      const saved = JSON.parse(readFileSync(sandbox.locations.stateFile, 'utf8')) as { state: { workspaces: Record<string, unknown> } };
       assert.ok(saved.state.workspaces[name]);
     });
   });
@@ -487,29 +512,34 @@ void describe('the Drydock backend as real processes', () => {
         await waitFor('dockerd to exit', 60_000, () => spawnSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' }).status !== 0 && !dockerAnswers(), 250);
 
         const away = await waitFor('the backend to show unknown', 30_000, async () => {
-          const { workspaces } = await sandbox.api.request<{ workspaces: WorkspaceView[] }>('GET', api.workspaces);
+          const workspaces = await sandbox.client.listWorkspaces();
           const view = workspaces.find((workspace) => workspace.name === name);
           return view?.state === 'unknown' ? view : undefined;
         });
         assert.equal(away.name, name);
-        assert.equal((await sandbox.api.request<Health>('GET', api.health)).docker.reachable, false);
-        const refused = await raw(sandbox.paths.socketPath, 'POST', api.rebuild(name), '{}');
+        assert.equal((await sandbox.client.health()).docker.reachable, false);
+        const refused = await raw(sandbox.locations.socketPath, 'POST', pathFor(endpoints.rebuild.path, { name }), '{}');
         assert.equal(refused.status, 503);
         assert.equal(refused.body.error.code, 'docker_unreachable');
       } finally {
         await startDockerd();
       }
 
-      const back = await waitFor('the backend to reconnect', 60_000, async () => {
-        const { workspaces } = await sandbox.api.request<{ workspaces: WorkspaceView[] }>('GET', api.workspaces);
-        const view = workspaces.find((workspace) => workspace.name === name);
-        return view && view.state !== 'unknown' ? view : undefined;
-      }, 500);
+      const back = await waitFor(
+        'the backend to reconnect',
+        60_000,
+        async () => {
+          const workspaces = await sandbox.client.listWorkspaces();
+          const view = workspaces.find((workspace) => workspace.name === name);
+          return view && view.state !== 'unknown' ? view : undefined;
+        },
+        500,
+      );
       // Without live-restore the container stopped with the engine.
       assert.ok(['failed', 'off'].includes(back.state), `state after the engine restart: ${back.state}`);
-      assert.equal((await sandbox.api.request<Health>('GET', api.health)).docker.reachable, true);
+      assert.equal((await sandbox.client.health()).docker.reachable, true);
 
-      const rebuilt = await sandbox.api.request<BuildStarted>('POST', api.rebuild(name), {});
+      const rebuilt = await sandbox.client.rebuild(name);
       const view = await sandbox.waitForBuild(name, rebuilt.buildId);
       assert.equal(view.state, 'running', view.lastBuild?.message);
       assert.equal(dockerExec(`drydock-${name}`, 'cat ~/engine.txt'), 'survives');

@@ -7,15 +7,18 @@ import { after, before, describe, it } from 'node:test';
 import { simpleGit } from 'simple-git';
 import { isDrydockError } from '../../src/core/errors';
 import { parseWorkspaceSpec } from '../../src/core/spec';
-import type { BuildLogEntry } from '../../src/backend/build/buildLog';
-import { BuildRunner, type FinishedBuild } from '../../src/backend/build/buildRunner';
-import { BuildLogStore } from '../../src/backend/build/logStore';
+import type { BuildLog, BuildLogEntry } from '../../src/backend/builds/buildLog';
+import { BuildRunner, type FinishedBuild } from '../../src/backend/builds/buildRunner';
+import { BuildLogStore } from '../../src/backend/builds/logStore';
 import { DotfilesCache } from '../../src/backend/hooks/dotfilesCache';
 import { BuildHooks } from '../../src/backend/hooks/hookStage';
 import { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLifecycle';
 import { connect, docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { buildHookImage, buildImageWithUnexecutableConfigure } from '../support/hookImage';
 import { buildTestImage, removeImage } from '../support/testImage';
+
+/** A build's end, with the log it wrote. */
+type Built = FinishedBuild & { log: BuildLog };
 
 const IMAGE = 'drydock-test/hooks:1';
 const PLAIN_IMAGE = 'drydock-test/hooks-plain:1';
@@ -27,23 +30,27 @@ void describe('build hooks on a real Docker engine', () => {
   let cache: DotfilesCache;
   const workspaces: string[] = [];
 
-  const build = async (name: string, input: Record<string, unknown> = {}): Promise<FinishedBuild> => {
+  const build = async (name: string, input: Record<string, unknown> = {}): Promise<Built> => {
     const spec = parseWorkspaceSpec({ name, image: IMAGE, pullPolicy: 'never', ...input }, { cpus: 64 });
-    return runner.start(spec);
+    const handle = runner.start(spec);
+    return { ...(await handle.finished), log: handle.log };
   };
   const workspace = (prefix: string): string => {
     const name = uniqueName(prefix);
     workspaces.push(name);
     return name;
   };
-  const logOf = (finished: FinishedBuild): string => readFileSync(finished.log.file, 'utf8');
-  const running = (finished: FinishedBuild): FinishedBuild => {
-    assert.equal(finished.result?.state, 'running', finished.error?.message ?? logOf(finished));
+  const logOf = (finished: Built): string => readFileSync(finished.log.file, 'utf8');
+  const running = (finished: Built): Built => {
+    assert.equal(finished.outcome?.state, 'running', finished.error?.message ?? logOf(finished));
     return finished;
   };
 
   /** A git repository made here with simple-git, as a user's dotfiles would be. */
-  const makeRepo = async (files: Record<string, string | { content: string; mode: number }>, branches: Record<string, Record<string, string>> = {}): Promise<string> => {
+  const makeRepo = async (
+    files: Record<string, string | { content: string; mode: number }>,
+    branches: Record<string, Record<string, string>> = {},
+  ): Promise<string> => {
     const directory = mkdtempSync(join(scratch, 'repo-'));
     const git = simpleGit(directory);
     await git.init(['--initial-branch=main']);
@@ -98,7 +105,15 @@ void describe('build hooks on a real Docker engine', () => {
     const container = `drydock-${name}`;
     assert.equal(
       dockerExec(container, 'cd ~ && stat -c "%n %a %U:%G" .ssh .ssh/id_test .ssh/id_test.pub .ssh/known_hosts .config .config/tool .config/tool/token'),
-      ['.ssh 700 dev:dev', '.ssh/id_test 600 dev:dev', '.ssh/id_test.pub 644 dev:dev', '.ssh/known_hosts 644 dev:dev', '.config 755 dev:dev', '.config/tool 755 dev:dev', '.config/tool/token 640 dev:dev'].join('\n'),
+      [
+        '.ssh 700 dev:dev',
+        '.ssh/id_test 600 dev:dev',
+        '.ssh/id_test.pub 644 dev:dev',
+        '.ssh/known_hosts 644 dev:dev',
+        '.config 755 dev:dev',
+        '.config/tool 755 dev:dev',
+        '.config/tool/token 640 dev:dev',
+      ].join('\n'),
     );
     assert.equal(dockerExec(container, 'cat ~/.ssh/id_test'), privateKey.trim());
     assert.equal(dockerExec(container, 'cat ~/.config/tool/token'), token);
@@ -121,7 +136,19 @@ void describe('build hooks on a real Docker engine', () => {
     assert.ok(!docker(['inspect', `drydock-${name}`]).includes(secret), 'container inspect holds the secret');
     assert.ok(!docker(['image', 'inspect', IMAGE]).includes(secret), 'image inspect holds the secret');
     // Every exec Docker ran in the container, with its full command line, from the engine's event log.
-    const execs = docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', `container=drydock-${name}`, '--filter', 'event=exec_create', '--format', '{{.Action}}']);
+    const execs = docker([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      `container=drydock-${name}`,
+      '--filter',
+      'event=exec_create',
+      '--format',
+      '{{.Action}}',
+    ]);
     assert.match(execs, /exec_create: /, 'the build ran execs, so there are command lines to check');
     assert.ok(!execs.includes(secret), 'an exec command line holds the secret');
     assert.ok(!logOf(finished).includes(secret), 'the build log holds the secret');
@@ -149,7 +176,7 @@ void describe('build hooks on a real Docker engine', () => {
   void it('fails the build on a failing configure, keeping the container and the exit code in the log', async () => {
     const name = workspace('conffail');
     const finished = await build(name, { env: { CONFIGURE_MODE: 'fail' } });
-    assert.equal(finished.result?.state, 'failed');
+    assert.equal(finished.outcome?.state, 'failed');
     assert.ok(isDrydockError(finished.error, 'hook_failed'));
     const log = logOf(finished);
     assert.match(log, /stderr\| configure is failing on purpose/);
@@ -162,7 +189,7 @@ void describe('build hooks on a real Docker engine', () => {
   void it('fails the build when configure is not executable', async () => {
     const name = workspace('confnoexec');
     const finished = await build(name, { image: BAD_CONFIGURE_IMAGE });
-    assert.equal(finished.result?.state, 'failed');
+    assert.equal(finished.outcome?.state, 'failed');
     assert.match(logOf(finished), /not executable/);
   });
 
@@ -170,7 +197,7 @@ void describe('build hooks on a real Docker engine', () => {
     const name = workspace('confslow');
     const started = Date.now();
     const finished = await build(name, { env: { CONFIGURE_MODE: 'slow' }, hookTimeout: '3s' });
-    assert.equal(finished.result?.state, 'failed');
+    assert.equal(finished.outcome?.state, 'failed');
     assert.ok(Date.now() - started < 60_000, 'the build ended long before the script would have');
     const log = logOf(finished);
     assert.match(log, /stdout\| sleeping/);
@@ -188,7 +215,7 @@ void describe('build hooks on a real Docker engine', () => {
     // A user's environment commonly sets these; simple-git refuses some of them unless told otherwise.
     const saved = { EDITOR: process.env.EDITOR, PAGER: process.env.PAGER, GIT_ASKPASS: process.env.GIT_ASKPASS };
     Object.assign(process.env, { EDITOR: 'vi', PAGER: 'less', GIT_ASKPASS: '/bin/true' });
-    let finished: FinishedBuild;
+    let finished: Built;
     try {
       finished = running(await build(name, { dotfiles: { url: repo } }));
     } finally {
@@ -199,7 +226,11 @@ void describe('build hooks on a real Docker engine', () => {
     }
     assert.equal(dockerExec(`drydock-${name}`, 'cat ~/.installed; stat -c %U ~/dotfiles ~/dotfiles/install.sh'), '/home/dev/dotfiles 1000\ndev\ndev');
     assert.match(logOf(finished), /stdout\| installing/);
-    assert.equal(dockerExec(`drydock-${name}`, 'test -e ~/.aliases && echo linked || echo not-linked'), 'not-linked', 'with an install script nothing is linked');
+    assert.equal(
+      dockerExec(`drydock-${name}`, 'test -e ~/.aliases && echo linked || echo not-linked'),
+      'not-linked',
+      'with an install script nothing is linked',
+    );
   });
 
   void it('links the dotfiles of a repository without an install script, backing up a file in the way', async () => {
@@ -211,7 +242,10 @@ void describe('build hooks on a real Docker engine', () => {
     const finished = running(await build(name, { dotfiles: { url: `file://${repo}` } }));
     assert.equal(dockerExec(container, 'readlink ~/.bashrc; readlink ~/.vimrc'), 'dotfiles/.bashrc\ndotfiles/.vimrc');
     assert.equal(dockerExec(container, 'cat ~/.bashrc.drydock-backup-*'), 'my own bashrc');
-    assert.equal(dockerExec(container, 'test -e ~/README.md && echo linked || echo not-linked; test -e ~/.git && echo git || echo no-git'), 'not-linked\nno-git');
+    assert.equal(
+      dockerExec(container, 'test -e ~/README.md && echo linked || echo not-linked; test -e ~/.git && echo git || echo no-git'),
+      'not-linked\nno-git',
+    );
     assert.match(logOf(finished), /backed up ~\/\.bashrc/);
     running(await build(name, { dotfiles: { url: `file://${repo}` } }));
     assert.equal(dockerExec(container, 'ls -a ~ | grep -c drydock-backup'), '1', 'a second build keeps the links and makes no new backup');
@@ -228,7 +262,12 @@ void describe('build hooks on a real Docker engine', () => {
   });
 
   void it('refuses a dotfiles URL or branch that git could take as an option', async () => {
-    for (const dotfiles of [{ url: '--upload-pack=touch /tmp/pwned' }, { url: '-oProxyCommand=x' }, { url: 'ext::sh -c touch% /tmp/pwned' }, { url: '/tmp/repo', branch: '--orphan' }]) {
+    for (const dotfiles of [
+      { url: '--upload-pack=touch /tmp/pwned' },
+      { url: '-oProxyCommand=x' },
+      { url: 'ext::sh -c touch% /tmp/pwned' },
+      { url: '/tmp/repo', branch: '--orphan' },
+    ]) {
       assert.throws(
         () => parseWorkspaceSpec({ name: 'x', image: IMAGE, dotfiles }, { cpus: 4 }),
         (error: unknown) => isDrydockError(error, 'invalid_input') && /dotfiles\.(url|branch)/.test(error.message),
@@ -248,7 +287,7 @@ void describe('build hooks on a real Docker engine', () => {
 
     dockerExec(container, 'printf "#!/bin/sh\\necho broken >&2\\nexit 5\\n" > ~/personalize');
     const failed = running(await build(name));
-    assert.equal(failed.result?.warnings.length, 1);
+    assert.equal(failed.outcome?.warnings.length, 1);
     assert.match(logOf(failed), /\[warning\] Personalize: ~\/personalize.*exited with code 5/);
     assert.match(logOf(failed), /=== build running/);
   });
@@ -264,21 +303,24 @@ void describe('build hooks on a real Docker engine', () => {
     let early: BuildLogEntry[] = [];
     let late: BuildLogEntry[] = [];
     let subscribedLate = false;
-    const finished = await runner.start(parseWorkspaceSpec({ name, image: IMAGE, pullPolicy: 'never', env: { CONFIGURE_MODE: 'pause' } }, { cpus: 64 }), (log) => {
-      log.subscribe((entry) => early.push(entry));
-      log.subscribe((entry) => {
-        // Subscribe the late one once configure has started, mid-build.
-        if (!subscribedLate && entry.kind === 'step-start' && entry.text.includes('configure')) {
-          subscribedLate = true;
-          setTimeout(() => log.subscribe((lateEntry) => late.push(lateEntry)), 500);
-        }
-      });
+    const handle = runner.start(parseWorkspaceSpec({ name, image: IMAGE, pullPolicy: 'never', env: { CONFIGURE_MODE: 'pause' } }, { cpus: 64 }));
+    const { log } = handle;
+    log.subscribe((entry) => early.push(entry));
+    log.subscribe((entry) => {
+      // Subscribe the late one once configure has started, mid-build.
+      if (!subscribedLate && entry.kind === 'step-start' && entry.text.includes('configure')) {
+        subscribedLate = true;
+        setTimeout(() => log.subscribe((lateEntry) => late.push(lateEntry)), 500);
+      }
     });
-    running(finished);
+    running({ ...(await handle.finished), log });
     early = early.filter((entry) => entry.kind !== 'truncated');
     late = late.filter((entry) => entry.kind !== 'truncated');
     assert.ok(subscribedLate);
-    assert.deepEqual(late.map((entry) => entry.seq), early.map((entry) => entry.seq));
+    assert.deepEqual(
+      late.map((entry) => entry.seq),
+      early.map((entry) => entry.seq),
+    );
     assert.deepEqual(late, early);
     assert.ok(late.some((entry) => entry.kind === 'output' && entry.text === 'paused'));
     assert.equal(late.at(-1)?.kind, 'result');

@@ -188,6 +188,9 @@ void describe('workspace lifecycle on a real Docker engine', () => {
     const list = await lifecycle.list();
     assert.equal(list.find((workspace) => workspace.name === running)?.state, 'running');
     assert.equal(list.find((workspace) => workspace.name === running)?.container?.image, IMAGE);
-    assert.deepEqual(list.find((workspace) => workspace.name === off), { name: off, state: 'off', homeVolume: `drydock-${off}-home` });
+    assert.deepEqual(
+      list.find((workspace) => workspace.name === off),
+      { name: off, state: 'off', homeVolume: `drydock-${off}-home` },
+    );
   });
 });

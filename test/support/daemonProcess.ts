@@ -2,16 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient } from '../../src/backend/api/client';
-import type { DaemonEvent, Health, WorkspaceView } from '../../src/backend/api/protocol';
-import { paths } from '../../src/backend/api/protocol';
+import { resolveLocations } from '../../src/api/locations';
+import type { DaemonEvent, WorkspaceView } from '../../src/api/views';
+import { DrydockClient } from '../../src/client/drydockClient';
+import type { SpecInput } from '../../src/core/spec';
 
 const ROOT = join(__dirname, '../../..');
 
 /** A real backend process (the dist/backend.js bundle) in its own state folder, for integration tests. */
 export interface TestDaemon {
   stateDir: string;
-  client: ApiClient;
+  client: DrydockClient;
   process: ChildProcess;
   events: DaemonEvent[];
   /** Resolves with the first event matching, waiting up to timeoutMs. */
@@ -31,10 +32,10 @@ export async function startDaemon(stateDir: string, env: Record<string, string> 
     env: { ...process.env, DRYDOCK_STATE_DIR: stateDir, DRYDOCK_POLICY: join(stateDir, 'policy.json'), ...env },
     stdio: 'ignore',
   });
-  const client = new ApiClient(join(stateDir, 'run/api.sock'));
+  const client = new DrydockClient(resolveLocations({ DRYDOCK_STATE_DIR: stateDir }).socketPath);
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const health = await client.request<Health>('GET', paths.health).catch(() => undefined);
+    const health = await client.health().catch(() => undefined);
     if (health && health.pid === child.pid && health.docker.reachable) break;
     if (Date.now() > deadline) throw new Error(`the backend in ${stateDir} did not start; see ${stateDir}/daemon.log`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -43,8 +44,8 @@ export async function startDaemon(stateDir: string, env: Record<string, string> 
   const waiters = new Set<() => void>();
   const abort = new AbortController();
   void client
-    .stream(paths.events, (data) => {
-      events.push(data as DaemonEvent);
+    .events((event) => {
+      events.push(event);
       for (const wake of [...waiters]) wake();
     }, abort.signal)
     .catch(() => undefined);
@@ -69,7 +70,7 @@ export async function startDaemon(stateDir: string, env: Record<string, string> 
         waiters.add(check);
         check();
       }),
-    workspace: async (name) => (await client.request<{ workspace: WorkspaceView }>('GET', paths.workspace(name))).workspace,
+    workspace: (name) => client.workspace(name),
     stop: async () => {
       abort.abort();
       if (child.exitCode !== null) return;
@@ -85,10 +86,17 @@ export function removeStateDir(stateDir: string): void {
 }
 
 /** Creates a workspace through the API and waits until its build ends running. */
-export async function createRunning(daemon: TestDaemon, spec: Record<string, unknown>): Promise<WorkspaceView> {
-  const name = String(spec.name);
-  const created = await daemon.client.request<{ buildId?: string }>('POST', paths.workspaces, { spec, build: true });
-  await daemon.waitForEvent((event) => event.type === 'workspace' && event.workspace.name === name && event.workspace.lastBuild?.buildId === created.buildId && event.workspace.lastBuild?.status !== 'building', 60_000);
+export async function createRunning(daemon: TestDaemon, spec: SpecInput): Promise<WorkspaceView> {
+  const { name } = spec;
+  const created = await daemon.client.createWorkspace(spec, { build: true });
+  await daemon.waitForEvent(
+    (event) =>
+      event.type === 'workspace' &&
+      event.workspace.name === name &&
+      event.workspace.lastBuild?.buildId === created.buildId &&
+      event.workspace.lastBuild?.status !== 'building',
+    60_000,
+  );
   const view = await daemon.workspace(name);
   if (view.state !== 'running') throw new Error(`${name} did not build: ${JSON.stringify(view.lastBuild)}`);
   return view;

@@ -32,7 +32,9 @@ export function buildTestImage(tag: string, options: TestImageOptions = {}): str
   try {
     mkdirSync(join(root, 'bin'), { recursive: true });
     execFileSync('cp', [busybox, join(root, 'bin/busybox')]);
-    const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((name) => name && name !== 'busybox');
+    const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((name) => name && name !== 'busybox');
     for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet));
     mkdirSync(join(root, 'etc'));
     mkdirSync(join(root, 'tmp'));
@@ -40,9 +42,17 @@ export function buildTestImage(tag: string, options: TestImageOptions = {}): str
     mkdirSync(join(root, 'root'));
     writeFileSync(
       join(root, 'etc/passwd'),
-      ['root:x:0:0:root:/root:/bin/sh', ...Object.entries(TEST_USERS).map(([name, ids]) => `${name}:x:${ids.uid}:${ids.gid}:${name}:/home/${name}:/bin/sh`), 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false', ''].join('\n'),
+      [
+        'root:x:0:0:root:/root:/bin/sh',
+        ...Object.entries(TEST_USERS).map(([name, ids]) => `${name}:x:${ids.uid}:${ids.gid}:${name}:/home/${name}:/bin/sh`),
+        'nobody:x:65534:65534:nobody:/nonexistent:/bin/false',
+        '',
+      ].join('\n'),
     );
-    writeFileSync(join(root, 'etc/group'), ['root:x:0:', ...Object.entries(TEST_USERS).map(([name, ids]) => `${name}:x:${ids.gid}:`), 'nogroup:x:65534:', ''].join('\n'));
+    writeFileSync(
+      join(root, 'etc/group'),
+      ['root:x:0:', ...Object.entries(TEST_USERS).map(([name, ids]) => `${name}:x:${ids.gid}:`), 'nogroup:x:65534:', ''].join('\n'),
+    );
     for (const [path, file] of Object.entries(options.files ?? {})) {
       const target = join(root, path);
       mkdirSync(dirname(target), { recursive: true });

@@ -112,7 +112,10 @@ void describe('activity clock', () => {
   void it('prunes expired leases and ignores them for the deadline', () => {
     let state = holdLease(startClock(T0, THRESHOLD), T0, { id: 'a', holder: 'exec', ttlMs: 2 * MINUTE });
     state = holdLease(state, T0 + 3 * MINUTE, { id: 'b', holder: 'exec', ttlMs: 2 * MINUTE });
-    assert.deepEqual(state.leases.map((lease) => lease.id), ['b']);
+    assert.deepEqual(
+      state.leases.map((lease) => lease.id),
+      ['b'],
+    );
     assert.equal(effectiveDeadline(state, T0 + 3 * MINUTE), T0 + HOUR);
   });
 

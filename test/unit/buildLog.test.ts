@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { BuildLog, type BuildLogEntry, type BuildLogLimits } from '../../src/backend/build/buildLog';
-import type { StepOutcome } from '../../src/backend/build/reporter';
+import { BuildLog, type BuildLogEntry, type BuildLogLimits } from '../../src/backend/builds/buildLog';
+import type { StepOutcome } from '../../src/backend/lifecycle/buildReporter';
 
 const root = mkdtempSync(join(tmpdir(), 'drydock-buildlog-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -19,27 +19,56 @@ function newLog(limits?: BuildLogLimits): BuildLog {
   return new BuildLog({ workspace: 'demo', buildId: `b${++counter}`, file: join(root, `ws${counter}`, 'nested', 'build.log'), clock, limits });
 }
 /** A step body that runs synchronously when the step calls it. */
-const now = <T>(fn: () => T) => (): Promise<T> => Promise.resolve(fn());
+const now =
+  <T>(fn: () => T) =>
+  (): Promise<T> =>
+    Promise.resolve(fn());
 const fileLines = (log: BuildLog) => readFileSync(log.file, 'utf8').split('\n').slice(0, -1);
 const strip = (line: string) => line.replace(/^\S+Z /, ''); // drop the timestamp
-const outputs = (log: BuildLog) => log.entries().filter((e) => e.kind === 'output').map((e) => `${e.stream}:${e.text}`);
+const outputs = (log: BuildLog) =>
+  log
+    .entries()
+    .filter((e) => e.kind === 'output')
+    .map((e) => `${e.stream}:${e.text}`);
 
 /** Real GC, so heap measurements are not noise from uncollected garbage. */
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-const heapUsed = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+const heapUsed = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
 
 void describe('steps', () => {
   void it('writes step headers, exit codes, durations and notes to the file and entries', async () => {
     const log = newLog();
-    const exit = (code: number): StepOutcome => ({ status: code === 0 ? 'ok' : 'warning', exitCode: code, note: code === 0 ? undefined : `hook exited ${code}` });
-    const first = await log.step('Inject secrets', now(() => {
-      log.output('stdout', Buffer.from('hello\n'));
-      return 0;
-    }), exit);
+    const exit = (code: number): StepOutcome => ({
+      status: code === 0 ? 'ok' : 'warning',
+      exitCode: code,
+      note: code === 0 ? undefined : `hook exited ${code}`,
+    });
+    const first = await log.step(
+      'Inject secrets',
+      now(() => {
+        log.output('stdout', Buffer.from('hello\n'));
+        return 0;
+      }),
+      exit,
+    );
     assert.equal(first, 0); // the result passes through
-    await log.step('Pull image', now(() => log.info('pulling')));
-    assert.equal(await log.step('postCreate', now(() => 3), exit), 3);
+    await log.step(
+      'Pull image',
+      now(() => log.info('pulling')),
+    );
+    assert.equal(
+      await log.step(
+        'postCreate',
+        now(() => 3),
+        exit,
+      ),
+      3,
+    );
     log.warn('careful');
     await log.finish({ status: 'running', message: 'ready' });
     assert.deepEqual(fileLines(log).map(strip), [
@@ -56,16 +85,29 @@ void describe('steps', () => {
     ]);
     assert.match(fileLines(log)[0], /^2026-11-28T20:10:00\.100Z ==> /);
     const ends = log.entries().filter((e) => e.kind === 'step-end');
-    assert.deepEqual(ends.map((e) => [e.step, e.status, e.exitCode, e.durationMs]), [['Inject secrets', 'ok', 0, 200], ['Pull image', 'ok', undefined, 200], ['postCreate', 'warning', 3, 100]]);
+    assert.deepEqual(
+      ends.map((e) => [e.step, e.status, e.exitCode, e.durationMs]),
+      [
+        ['Inject secrets', 'ok', 0, 200],
+        ['Pull image', 'ok', undefined, 200],
+        ['postCreate', 'warning', 3, 100],
+      ],
+    );
     assert.equal(log.entries()[1].step, 'Inject secrets');
-    assert.deepEqual(log.entries().map((e) => e.seq), log.entries().map((_, i) => i + 1));
+    assert.deepEqual(
+      log.entries().map((e) => e.seq),
+      log.entries().map((_, i) => i + 1),
+    );
     assert.equal(log.finished, true);
     assert.deepEqual(await log.done, log.entries().at(-1));
   });
 
   void it('records a throwing step as failed with the message, and rethrows', async () => {
     const log = newLog();
-    await assert.rejects(log.step('Run hook', () => Promise.reject(new Error('exit 2: boom'))), /boom/);
+    await assert.rejects(
+      log.step('Run hook', () => Promise.reject(new Error('exit 2: boom'))),
+      /boom/,
+    );
     await log.finish({ status: 'failed', message: 'hook failed' });
     assert.equal(strip(fileLines(log)[1]), '<== [failed] Run hook (0.1s): exit 2: boom');
     assert.equal(strip(fileLines(log)[2]), '=== build failed: hook failed');
@@ -73,7 +115,16 @@ void describe('steps', () => {
 
   void it('records a step failed when its outcome function throws', async () => {
     const log = newLog();
-    await assert.rejects(log.step('Check', now(() => 1), () => { throw new Error('bad result'); }), /bad result/);
+    await assert.rejects(
+      log.step(
+        'Check',
+        now(() => 1),
+        () => {
+          throw new Error('bad result');
+        },
+      ),
+      /bad result/,
+    );
     await log.finish({ status: 'failed' });
     assert.equal(strip(fileLines(log)[1]), '<== [failed] Check (0.1s): bad result');
   });
@@ -81,13 +132,22 @@ void describe('steps', () => {
   void it('refuses nested steps and ignores calls after finish', async () => {
     const log = newLog();
     await log.step('outer', async () => {
-      await assert.rejects(log.step('inner', async () => {}), /do not nest/);
+      await assert.rejects(
+        log.step('inner', async () => {}),
+        /do not nest/,
+      );
     });
     await log.finish({ status: 'interrupted' });
     const count = log.entries().length;
     log.info('late');
     log.output('stdout', Buffer.from('late\n'));
-    assert.equal(await log.step('after', now(() => 7)), 7);
+    assert.equal(
+      await log.step(
+        'after',
+        now(() => 7),
+      ),
+      7,
+    );
     await log.finish({ status: 'failed' });
     assert.equal(log.entries().length, count);
     assert.equal(strip(fileLines(log).at(-1)!), '=== build interrupted');
@@ -101,7 +161,12 @@ void describe('steps', () => {
     await log.finish({ status: 'interrupted', message: 'stopped' });
     release();
     await running;
-    assert.deepEqual(fileLines(log).map(strip), ['==> [step] hang', 'stderr| half a line', '<== [interrupted] hang: the build ended before this step did', '=== build interrupted: stopped']);
+    assert.deepEqual(fileLines(log).map(strip), [
+      '==> [step] hang',
+      'stderr| half a line',
+      '<== [interrupted] hang: the build ended before this step did',
+      '=== build interrupted: stopped',
+    ]);
   });
 });
 
@@ -110,7 +175,10 @@ void describe('file errors', () => {
     const dir = join(root, 'a-directory');
     mkdirSync(dir);
     const log = new BuildLog({ workspace: 'demo', buildId: 'x', file: dir });
-    await log.step('s', now(() => log.output('stdout', Buffer.from('kept\n'))));
+    await log.step(
+      's',
+      now(() => log.output('stdout', Buffer.from('kept\n'))),
+    );
     await log.finish({ status: 'running' });
     assert.match(String(log.writeError), /EISDIR/);
     assert.deepEqual(outputs(log), ['stdout:kept']);
@@ -120,13 +188,16 @@ void describe('file errors', () => {
 void describe('output', () => {
   void it('joins lines split across chunks, per stream, and flushes partial lines at step end', async () => {
     const log = newLog();
-    await log.step('s', now(() => {
-      log.output('stdout', Buffer.from('ab'));
-      log.output('stderr', Buffer.from('E1'));
-      log.output('stdout', Buffer.from('c\nde'));
-      log.output('stderr', Buffer.from('\r\nE2\n'));
-      log.output('stdout', Buffer.from('f\n\ntail'));
-    }));
+    await log.step(
+      's',
+      now(() => {
+        log.output('stdout', Buffer.from('ab'));
+        log.output('stderr', Buffer.from('E1'));
+        log.output('stdout', Buffer.from('c\nde'));
+        log.output('stderr', Buffer.from('\r\nE2\n'));
+        log.output('stdout', Buffer.from('f\n\ntail'));
+      }),
+    );
     assert.deepEqual(outputs(log), ['stdout:abc', 'stderr:E1', 'stderr:E2', 'stdout:def', 'stdout:', 'stdout:tail']);
     assert.equal(log.entries().at(-1)!.kind, 'step-end');
     await log.finish({ status: 'running' });
@@ -151,7 +222,11 @@ void describe('output', () => {
     const growth = heapUsed() - before;
     log.output('stdout', Buffer.from('\nnext\n'));
     await log.finish({ status: 'running' });
-    assert.deepEqual(outputs(log), [`stdout:${'x'.repeat(1024)} … [line truncated: 1048576 bytes]`, 'stdout:next', `stderr:${'x'.repeat(1024)} … [line truncated: 104857600 bytes]`]);
+    assert.deepEqual(outputs(log), [
+      `stdout:${'x'.repeat(1024)} … [line truncated: 1048576 bytes]`,
+      'stdout:next',
+      `stderr:${'x'.repeat(1024)} … [line truncated: 104857600 bytes]`,
+    ]);
     assert.ok(growth < 10 * 1024 * 1024, `heap grew ${growth} bytes`);
   });
 
@@ -172,16 +247,23 @@ void describe('output', () => {
     const chunks = Math.ceil((200 * 1024 * 1024) / (perChunk * 116));
     const before = heapUsed();
     let n = 0;
-    await log.step('flood', async () => {
-      for (let c = 0; c < chunks; c++) {
-        let text = '';
-        for (let i = 0; i < perChunk; i++) text += line(n++);
-        log.output('stdout', Buffer.from(text));
-        if (c % 256 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the file stream drain
-      }
-    }, () => ({ status: 'ok', exitCode: 0 }));
+    await log.step(
+      'flood',
+      async () => {
+        for (let c = 0; c < chunks; c++) {
+          let text = '';
+          for (let i = 0; i < perChunk; i++) text += line(n++);
+          log.output('stdout', Buffer.from(text));
+          if (c % 256 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the file stream drain
+        }
+      },
+      () => ({ status: 'ok', exitCode: 0 }),
+    );
     const growth = heapUsed() - before;
-    await log.step('after', now(() => log.info('still logged')));
+    await log.step(
+      'after',
+      now(() => log.info('still logged')),
+    );
     await log.finish({ status: 'running' });
     const size = statSync(log.file).size;
     assert.ok(size < maxFileBytes * 1.5, `file is ${size} bytes`);
@@ -212,10 +294,19 @@ void describe('subscribers', () => {
     log.info('one');
     log.info('two');
     const late = collect(log);
-    assert.deepEqual(late.seen.map((e) => e.text), ['one', 'two']);
-    await log.step('s', now(() => log.output('stdout', Buffer.from('out\n'))));
+    assert.deepEqual(
+      late.seen.map((e) => e.text),
+      ['one', 'two'],
+    );
+    await log.step(
+      's',
+      now(() => log.output('stdout', Buffer.from('out\n'))),
+    );
     await log.finish({ status: 'running' });
-    assert.deepEqual(late.seen.map((e) => e.seq), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      late.seen.map((e) => e.seq),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.deepEqual(late.seen, early.seen);
     assert.deepEqual(late.seen, log.entries());
     const afterFinish = collect(log);
@@ -228,26 +319,47 @@ void describe('subscribers', () => {
     const late = collect(log);
     log.info('m11');
     await log.finish({ status: 'running' });
-    assert.deepEqual(late.seen.map((e) => [e.seq, e.kind]), [[7, 'truncated'], [8, 'info'], [9, 'info'], [10, 'info'], [11, 'info'], [12, 'result']]);
+    assert.deepEqual(
+      late.seen.map((e) => [e.seq, e.kind]),
+      [
+        [7, 'truncated'],
+        [8, 'info'],
+        [9, 'info'],
+        [10, 'info'],
+        [11, 'info'],
+        [12, 'result'],
+      ],
+    );
     assert.match(late.seen[0].text, /^7 earlier log entries/);
     assert.equal(log.entries().length, 3);
   });
 
   void it('keeps the build and other listeners going when a listener throws, or logs and subscribes re-entrantly', async () => {
     const log = newLog();
-    log.subscribe(() => { throw new Error('listener bug'); });
+    log.subscribe(() => {
+      throw new Error('listener bug');
+    });
     const a = collect(log);
     let nested: ReturnType<typeof collect> | undefined;
     log.subscribe((entry) => {
-      if (entry.text === 'trigger') { log.warn('from listener'); nested = collect(log); }
+      if (entry.text === 'trigger') {
+        log.warn('from listener');
+        nested = collect(log);
+      }
     });
     const b = collect(log);
     log.info('trigger');
-    await log.step('s', now(() => log.output('stdout', Buffer.from('x\n'))));
+    await log.step(
+      's',
+      now(() => log.output('stdout', Buffer.from('x\n'))),
+    );
     a.stop();
     log.info('after a stopped');
     await log.finish({ status: 'running' });
-    assert.deepEqual(b.seen.map((e) => e.seq), log.entries().map((e) => e.seq));
+    assert.deepEqual(
+      b.seen.map((e) => e.seq),
+      log.entries().map((e) => e.seq),
+    );
     assert.deepEqual(b.seen.map((e) => e.text).slice(0, 2), ['trigger', 'from listener']);
     assert.deepEqual(nested!.seen, b.seen);
     assert.deepEqual(a.seen, b.seen.slice(0, 5));

@@ -99,9 +99,15 @@ void describe('DOCKER_HOST', () => {
   }
 
   void it('wins over a context', () => {
-    const files = { [join(CONFIG_DIR, 'config.json')]: JSON.stringify({ currentContext: 'colima' }), [metaPath(CONFIG_DIR, 'colima')]: meta('colima', 'unix:///colima.sock') };
+    const files = {
+      [join(CONFIG_DIR, 'config.json')]: JSON.stringify({ currentContext: 'colima' }),
+      [metaPath(CONFIG_DIR, 'colima')]: meta('colima', 'unix:///colima.sock'),
+    };
     const candidates = engineCandidates(fakeEnvironment({ DOCKER_HOST: 'unix:///host.sock', DOCKER_CONTEXT: 'colima' }, files));
-    assert.deepEqual(candidates.map((c) => c.options), [{ socketPath: '/host.sock' }]);
+    assert.deepEqual(
+      candidates.map((c) => c.options),
+      [{ socketPath: '/host.sock' }],
+    );
   });
 });
 
@@ -213,7 +219,10 @@ void describe('default sockets', () => {
   void it('returns only the sockets that exist', () => {
     const files = { [desktop]: '' };
     const candidates = engineCandidates(fakeEnvironment({ XDG_RUNTIME_DIR: '/run/user/1000' }, files));
-    assert.deepEqual(candidates.map((c) => c.options), [{ socketPath: desktop }]);
+    assert.deepEqual(
+      candidates.map((c) => c.options),
+      [{ socketPath: desktop }],
+    );
     assert.deepEqual(engineCandidates(fakeEnvironment({}, {})), []);
   });
 
@@ -222,12 +231,18 @@ void describe('default sockets', () => {
       defaultSocketPaths(fakeEnvironment({ XDG_RUNTIME_DIR: '/run/user/1000' })).map((s) => s.path),
       ['/var/run/docker.sock', rootless, desktop],
     );
-    assert.deepEqual(defaultSocketPaths(fakeEnvironment({})).map((s) => s.path), ['/var/run/docker.sock', desktop]);
+    assert.deepEqual(
+      defaultSocketPaths(fakeEnvironment({})).map((s) => s.path),
+      ['/var/run/docker.sock', desktop],
+    );
   });
 
   void it('Docker Desktop stays under the home directory even with DOCKER_CONFIG', () => {
     const files = { [desktop]: '' };
     const candidates = engineCandidates(fakeEnvironment({ DOCKER_CONFIG: '/etc/dockercfg' }, files));
-    assert.deepEqual(candidates.map((c) => c.options), [{ socketPath: desktop }]);
+    assert.deepEqual(
+      candidates.map((c) => c.options),
+      [{ socketPath: desktop }],
+    );
   });
 });

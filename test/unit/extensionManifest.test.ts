@@ -18,7 +18,8 @@ void describe('extension manifest', () => {
 
   void it('only puts contributed commands in menus', () => {
     const known = new Set<string>(COMMAND_IDS);
-    for (const [menu, items] of Object.entries(manifest.contributes.menus)) for (const item of items) assert.ok(known.has(item.command), `${menu}: ${item.command}`);
+    for (const [menu, items] of Object.entries(manifest.contributes.menus))
+      for (const item of items) assert.ok(known.has(item.command), `${menu}: ${item.command}`);
   });
 
   void it('accepts VS Code 1.100, the newest host this machine can run, with types no newer', () => {

@@ -1,12 +1,29 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { INSTALL_SCRIPTS, checkBranch, checkDotfilesUrl, dotfilesToLink, parentDirectories, pickInstallScript, secretTargetInHome } from '../../src/core/hookPlan';
+import {
+  INSTALL_SCRIPTS,
+  checkBranch,
+  checkDotfilesUrl,
+  dotfilesToLink,
+  parentDirectories,
+  pickInstallScript,
+  secretTargetInHome,
+} from '../../src/core/hookPlan';
 
 void describe('dotfiles install script choice', () => {
   void it('runs the first existing script in the documented order', () => {
-    assert.equal(pickInstallScript((path) => ['setup.sh', 'bootstrap'].includes(path)), 'bootstrap');
-    assert.equal(pickInstallScript((path) => path === 'script/setup'), 'script/setup');
-    assert.equal(pickInstallScript(() => false), undefined);
+    assert.equal(
+      pickInstallScript((path) => ['setup.sh', 'bootstrap'].includes(path)),
+      'bootstrap',
+    );
+    assert.equal(
+      pickInstallScript((path) => path === 'script/setup'),
+      'script/setup',
+    );
+    assert.equal(
+      pickInstallScript(() => false),
+      undefined,
+    );
     assert.deepEqual([...INSTALL_SCRIPTS], ['install.sh', 'install', 'bootstrap.sh', 'bootstrap', 'script/bootstrap', 'setup.sh', 'setup', 'script/setup']);
   });
 
@@ -17,7 +34,15 @@ void describe('dotfiles install script choice', () => {
 
 void describe('dotfiles URL and branch', () => {
   void it('accepts https, ssh, scp-like, git, file and local paths', () => {
-    for (const url of ['https://github.com/me/dotfiles', 'https://github.com/me/dotfiles.git', 'ssh://git@host/me/dots', 'git@github.com:me/dotfiles.git', 'git://host/dots', 'file:///srv/dots', '/home/me/dotfiles']) {
+    for (const url of [
+      'https://github.com/me/dotfiles',
+      'https://github.com/me/dotfiles.git',
+      'ssh://git@host/me/dots',
+      'git@github.com:me/dotfiles.git',
+      'git://host/dots',
+      'file:///srv/dots',
+      '/home/me/dotfiles',
+    ]) {
       assert.equal(checkDotfilesUrl(url), undefined, url);
     }
   });

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BuildLog } from '../../src/backend/build/buildLog';
-import { BuildLogStore } from '../../src/backend/build/logStore';
+import { BuildLog } from '../../src/backend/builds/buildLog';
+import { BuildLogStore } from '../../src/backend/builds/logStore';
 import { isDrydockError } from '../../src/core/errors';
 
 const root = mkdtempSync(join(tmpdir(), 'drydock-logstore-'));
@@ -43,7 +43,10 @@ void describe('BuildLogStore', () => {
     await log.finish({ status: 'running' });
     writeFileSync(join(store.root, 'demo', 'notes.txt'), 'not a log');
     const listed = await store.list('demo');
-    assert.deepEqual(listed.map((l) => l.buildId), [buildId, old]);
+    assert.deepEqual(
+      listed.map((l) => l.buildId),
+      [buildId, old],
+    );
     assert.equal(listed[1].sizeBytes, 'build 1\n'.length);
     assert.match(listed[0].modifiedAt, /^\d{4}-\d\d-\d\dT.*Z$/);
     assert.equal(await store.read('demo', buildId), '2026-11-28T20:30:00.000Z info| hello\n2026-11-28T20:30:00.000Z === build running\n');
@@ -53,7 +56,10 @@ void describe('BuildLogStore', () => {
     const store = newStore();
     const ids = [writeLog(store, 'demo', 5), writeLog(store, 'demo', 5)];
     utimesSync(store.fileFor('demo', ids[0]), new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
-    assert.deepEqual((await store.list('demo')).map((l) => l.buildId), [ids[1], ids[0]]);
+    assert.deepEqual(
+      (await store.list('demo')).map((l) => l.buildId),
+      [ids[1], ids[0]],
+    );
   });
 
   void it('prune keeps the newest 20 of 25', async () => {
@@ -62,9 +68,15 @@ void describe('BuildLogStore', () => {
     const other = writeLog(store, 'other', 1);
     const removed = await store.prune('demo');
     assert.deepEqual(removed.sort(), ids.slice(20).sort());
-    assert.deepEqual((await store.list('demo')).map((l) => l.buildId), ids.slice(0, 20));
+    assert.deepEqual(
+      (await store.list('demo')).map((l) => l.buildId),
+      ids.slice(0, 20),
+    );
     assert.deepEqual(await store.prune('demo'), []);
-    assert.deepEqual((await store.list('other')).map((l) => l.buildId), [other]);
+    assert.deepEqual(
+      (await store.list('other')).map((l) => l.buildId),
+      [other],
+    );
     assert.deepEqual(await newStore(3).prune('nothing-here'), []);
   });
 
@@ -81,11 +93,17 @@ void describe('BuildLogStore', () => {
   void it('rejects invalid build ids and workspace names', async () => {
     const store = newStore();
     for (const bad of ['../../etc/passwd', '20261128T201000Z-a1b2c3/../x', '20261128T201000Z-A1B2C3', '', '20261128T201000Z-a1b2c3.log']) {
-      assert.throws(() => store.fileFor('demo', bad), (error: unknown) => isDrydockError(error, 'invalid_input') && error.field === 'buildId' && error.message.includes('20261128T201000Z-a1b2c3'));
+      assert.throws(
+        () => store.fileFor('demo', bad),
+        (error: unknown) => isDrydockError(error, 'invalid_input') && error.field === 'buildId' && error.message.includes('20261128T201000Z-a1b2c3'),
+      );
       await assert.rejects(store.read('demo', bad), (error: unknown) => isDrydockError(error, 'invalid_input'));
     }
     for (const bad of ['..', 'a/b', 'Demo', '']) {
-      assert.throws(() => store.fileFor(bad, '20261128T201000Z-a1b2c3'), (error: unknown) => isDrydockError(error, 'invalid_input') && error.field === 'workspace');
+      assert.throws(
+        () => store.fileFor(bad, '20261128T201000Z-a1b2c3'),
+        (error: unknown) => isDrydockError(error, 'invalid_input') && error.field === 'workspace',
+      );
       await assert.rejects(store.list(bad), (error: unknown) => isDrydockError(error, 'invalid_input'));
     }
   });

@@ -82,13 +82,22 @@ void describe('resolveWorkspaceUser', () => {
   });
 
   void it('refuses a requested user the image lacks, listing its regular users', () => {
-    const message = assertUserMissing(() => resolveWorkspaceUser({ requested: 'alice', imageUser: 'dev', passwd: entries, image: IMAGE }), 'alice', IMAGE, 'dev', 'ops');
+    const message = assertUserMissing(
+      () => resolveWorkspaceUser({ requested: 'alice', imageUser: 'dev', passwd: entries, image: IMAGE }),
+      'alice',
+      IMAGE,
+      'dev',
+      'ops',
+    );
     assert.ok(!message.includes('daemon'), 'system users are not suggested');
     assert.ok(!message.includes('nobody'), 'nobody is not suggested');
   });
 
   void it('says so when the image has no regular users', () => {
-    assertUserMissing(() => resolveWorkspaceUser({ requested: 'alice', imageUser: '', passwd: parsePasswd('root:x:0:0::/root:/bin/sh'), image: IMAGE }), 'no regular users');
+    assertUserMissing(
+      () => resolveWorkspaceUser({ requested: 'alice', imageUser: '', passwd: parsePasswd('root:x:0:0::/root:/bin/sh'), image: IMAGE }),
+      'no regular users',
+    );
   });
 
   void it('refuses a requested account with uid 0 whatever its name', () => {
@@ -115,13 +124,18 @@ void describe('resolveWorkspaceUser', () => {
     }
   });
 
-  void it("refuses an image USER that is another name for uid 0", () => {
+  void it('refuses an image USER that is another name for uid 0', () => {
     const passwd = parsePasswd('toor:x:0:0::/root:/bin/sh');
     assertUserMissing(() => resolveWorkspaceUser({ requested: undefined, imageUser: 'toor', passwd, image: IMAGE }), 'root', '--user');
   });
 
-  void it("refuses an image USER its /etc/passwd does not define", () => {
-    assertUserMissing(() => resolveWorkspaceUser({ requested: undefined, imageUser: 'ghost', passwd: entries, image: IMAGE }), 'ghost', '/etc/passwd', '--user');
+  void it('refuses an image USER its /etc/passwd does not define', () => {
+    assertUserMissing(
+      () => resolveWorkspaceUser({ requested: undefined, imageUser: 'ghost', passwd: entries, image: IMAGE }),
+      'ghost',
+      '/etc/passwd',
+      '--user',
+    );
     assertUserMissing(() => resolveWorkspaceUser({ requested: undefined, imageUser: '4242', passwd: entries, image: IMAGE }), '4242', '--user');
     assertUserMissing(() => resolveWorkspaceUser({ requested: undefined, imageUser: 'dev', passwd: [], image: IMAGE }), 'dev', '--user');
   });

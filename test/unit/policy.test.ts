@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
-import {
-  BUILT_IN_POLICY,
-  checkAutoOffChange,
-  checkExtension,
-  parseAutoOffSetting,
-  parsePolicy,
-  resolveAutoOff,
-  type Policy,
-} from '../../src/core/policy';
+import { BUILT_IN_POLICY, checkAutoOffChange, checkExtension, parseAutoOffSetting, parsePolicy, resolveAutoOff, type Policy } from '../../src/core/policy';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -35,17 +27,41 @@ void describe('parsePolicy', () => {
   void it('gives the built-in policy for an empty document or an empty autoOff', () => {
     assert.deepEqual(parsePolicy({}), BUILT_IN_POLICY);
     assert.deepEqual(parsePolicy({ autoOff: {} }), BUILT_IN_POLICY);
-    assert.deepEqual(BUILT_IN_POLICY.autoOff, { defaultMs: 2 * HOUR, userMayChange: true, userMayDisable: true, maxLeaseMs: 15 * MINUTE, warnBeforeMs: [5 * MINUTE, MINUTE] });
+    assert.deepEqual(BUILT_IN_POLICY.autoOff, {
+      defaultMs: 2 * HOUR,
+      userMayChange: true,
+      userMayDisable: true,
+      maxLeaseMs: 15 * MINUTE,
+      warnBeforeMs: [5 * MINUTE, MINUTE],
+    });
     assert.equal(BUILT_IN_POLICY.forcedRebuild, undefined);
   });
 
   void it('reads a full document, sorting warnings descending without duplicates', () => {
     const parsed = parsePolicy({
-      autoOff: { default: '1h', allowUserChange: true, allowDisable: false, min: '30m', max: '8h', maxExtension: '4h', maxLease: '10m', warnBefore: ['1m', '10m', '5m', '1m'] },
+      autoOff: {
+        default: '1h',
+        allowUserChange: true,
+        allowDisable: false,
+        min: '30m',
+        max: '8h',
+        maxExtension: '4h',
+        maxLease: '10m',
+        warnBefore: ['1m', '10m', '5m', '1m'],
+      },
       forcedRebuild: { builtAfter: '2026-12-01T01:00:00+01:00', reason: ' openssl fix ' },
     });
     assert.deepEqual(parsed, {
-      autoOff: { defaultMs: HOUR, userMayChange: true, userMayDisable: false, minMs: 30 * MINUTE, maxMs: 8 * HOUR, maxExtensionMs: 4 * HOUR, maxLeaseMs: 10 * MINUTE, warnBeforeMs: [10 * MINUTE, 5 * MINUTE, MINUTE] },
+      autoOff: {
+        defaultMs: HOUR,
+        userMayChange: true,
+        userMayDisable: false,
+        minMs: 30 * MINUTE,
+        maxMs: 8 * HOUR,
+        maxExtensionMs: 4 * HOUR,
+        maxLeaseMs: 10 * MINUTE,
+        warnBeforeMs: [10 * MINUTE, 5 * MINUTE, MINUTE],
+      },
       forcedRebuild: { notBefore: '2026-12-01T00:00:00.000Z', reason: 'openssl fix' },
     });
   });
@@ -91,7 +107,12 @@ void describe('parsePolicy', () => {
   });
 
   void it('names a bad entry of warnBefore by its index', () => {
-    assertError(() => parsePolicy({ autoOff: { warnBefore: ['5m', 'soon'] } }), 'invalid_input', 'autoOff.warnBefore.1', 'policy: autoOff.warnBefore.1: "soon" is not a duration');
+    assertError(
+      () => parsePolicy({ autoOff: { warnBefore: ['5m', 'soon'] } }),
+      'invalid_input',
+      'autoOff.warnBefore.1',
+      'policy: autoOff.warnBefore.1: "soon" is not a duration',
+    );
   });
 
   void it('refuses unknown keys at every level, listing the known ones', () => {
@@ -113,12 +134,22 @@ void describe('parsePolicy', () => {
   });
 
   void it('refuses min above max', () => {
-    assertError(() => parsePolicy({ autoOff: { default: '1h', min: '2h', max: '30m' } }), 'invalid_input', 'autoOff.min', 'autoOff.min: (2h) is more than max (30m); make min at most max.');
+    assertError(
+      () => parsePolicy({ autoOff: { default: '1h', min: '2h', max: '30m' } }),
+      'invalid_input',
+      'autoOff.min',
+      'autoOff.min: (2h) is more than max (30m); make min at most max.',
+    );
   });
 
   void it('refuses a default outside the bounds', () => {
     assertError(() => parsePolicy({ autoOff: { min: '3h' } }), 'invalid_input', 'autoOff.default', '(2h) is below min (3h); raise default or lower min.');
-    assertError(() => parsePolicy({ autoOff: { default: '10h', max: '8h' } }), 'invalid_input', 'autoOff.default', '(10h) is above max (8h); lower default or raise max.');
+    assertError(
+      () => parsePolicy({ autoOff: { default: '10h', max: '8h' } }),
+      'invalid_input',
+      'autoOff.default',
+      '(10h) is above max (8h); lower default or raise max.',
+    );
     assert.equal(parsePolicy({ autoOff: { default: '30m', min: '30m', max: '30m' } }).autoOff.defaultMs, 30 * MINUTE);
   });
 
@@ -128,7 +159,12 @@ void describe('parsePolicy', () => {
 
   void it('refuses a forced rebuild without a valid zoned instant or a reason', () => {
     for (const builtAfter of ['2026-12-01', '2026-12-01T00:00:00', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', 'soon']) {
-      assertError(() => parsePolicy({ forcedRebuild: { builtAfter, reason: 'fix' } }), 'invalid_input', 'forcedRebuild.builtAfter', `"${builtAfter}" is not an ISO instant`);
+      assertError(
+        () => parsePolicy({ forcedRebuild: { builtAfter, reason: 'fix' } }),
+        'invalid_input',
+        'forcedRebuild.builtAfter',
+        `"${builtAfter}" is not an ISO instant`,
+      );
     }
     assertError(() => parsePolicy({ forcedRebuild: { reason: 'fix' } }), 'invalid_input', 'forcedRebuild.builtAfter', 'is required');
     assertError(() => parsePolicy({ forcedRebuild: { builtAfter: '2026-12-01T00:00:00Z' } }), 'invalid_input', 'forcedRebuild.reason', 'is required');
@@ -189,9 +225,25 @@ void describe('checkAutoOffChange', () => {
     const locked = policy({ userMayChange: false });
     assertError(() => checkAutoOffChange(locked, HOUR), 'policy_refused', 'autoOff', 'does not let users change auto-off (allowUserChange: false)');
     assertError(() => checkAutoOffChange(locked, 'off'), 'policy_refused', 'autoOff', 'allowUserChange: false');
-    assertError(() => checkAutoOffChange(policy({ userMayDisable: false }), 'off'), 'policy_refused', 'autoOff', 'does not let users turn auto-off off (allowDisable: false)', 'set a duration instead');
-    assertError(() => checkAutoOffChange(policy({ minMs: 30 * MINUTE }), 29 * MINUTE), 'policy_refused', 'autoOff', 'asks for at least 30m (min); choose 30m or more');
-    assertError(() => checkAutoOffChange(policy({ maxMs: 8 * HOUR }), 8 * HOUR + MINUTE), 'policy_refused', 'autoOff', 'allows at most 8h (max); choose 8h or less');
+    assertError(
+      () => checkAutoOffChange(policy({ userMayDisable: false }), 'off'),
+      'policy_refused',
+      'autoOff',
+      'does not let users turn auto-off off (allowDisable: false)',
+      'set a duration instead',
+    );
+    assertError(
+      () => checkAutoOffChange(policy({ minMs: 30 * MINUTE }), 29 * MINUTE),
+      'policy_refused',
+      'autoOff',
+      'asks for at least 30m (min); choose 30m or more',
+    );
+    assertError(
+      () => checkAutoOffChange(policy({ maxMs: 8 * HOUR }), 8 * HOUR + MINUTE),
+      'policy_refused',
+      'autoOff',
+      'allows at most 8h (max); choose 8h or less',
+    );
   });
 });
 
@@ -203,7 +255,12 @@ void describe('parseAutoOffSetting', () => {
   });
 
   void it('refuses anything else, naming the field and the choices', () => {
-    assertError(() => parseAutoOffSetting('never'), 'invalid_input', 'autoOff', 'autoOff: "never" is not a setting; give "inherit", "off" or a duration such as 90m.');
+    assertError(
+      () => parseAutoOffSetting('never'),
+      'invalid_input',
+      'autoOff',
+      'autoOff: "never" is not a setting; give "inherit", "off" or a duration such as 90m.',
+    );
     assertError(() => parseAutoOffSetting('0s', 'setting'), 'invalid_input', 'setting', '"0s" is not a setting');
     assertError(() => parseAutoOffSetting('  '), 'invalid_input', 'autoOff', 'is empty');
   });

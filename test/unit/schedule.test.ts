@@ -3,16 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
-import {
-  checkTimeZone,
-  describeSchedule,
-  hostTimeZone,
-  nextRun,
-  nextRuns,
-  parseCron,
-  weekdaysAt,
-  type CronSchedule,
-} from '../../src/core/schedule';
+import { checkTimeZone, describeSchedule, hostTimeZone, nextRun, nextRuns, parseCron, weekdaysAt, type CronSchedule } from '../../src/core/schedule';
 
 /** Asserts an invalid_input DrydockError for `field` whose message contains every fragment. */
 function assertInvalid(fn: () => unknown, field: string, ...fragments: string[]): void {
@@ -29,10 +20,8 @@ const BERLIN = 'Europe/Berlin';
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const at = (iso: string): Date => new Date(iso);
 const isos = (dates: Date[]): string[] => dates.map((date) => date.toISOString());
-const next = (expression: string, timeZone: string, after: string): string | undefined =>
-  nextRun({ expression, timeZone }, at(after))?.toISOString();
-const runs = (expression: string, timeZone: string, after: string, count: number): string[] =>
-  isos(nextRuns({ expression, timeZone }, at(after), count));
+const next = (expression: string, timeZone: string, after: string): string | undefined => nextRun({ expression, timeZone }, at(after))?.toISOString();
+const runs = (expression: string, timeZone: string, after: string, count: number): string[] => isos(nextRuns({ expression, timeZone }, at(after), count));
 
 /** The local calendar day ("2026-03-08") and wall time ("03:30") of an instant in a zone. */
 function localDay(timeZone: string, date: Date): string {
@@ -188,11 +177,7 @@ void describe('nextRun in UTC', () => {
   });
 
   void it('runs monthly and yearly', () => {
-    assert.deepEqual(runs('@monthly', 'UTC', '2026-01-15T00:00:00Z', 3), [
-      '2026-02-01T00:00:00.000Z',
-      '2026-03-01T00:00:00.000Z',
-      '2026-04-01T00:00:00.000Z',
-    ]);
+    assert.deepEqual(runs('@monthly', 'UTC', '2026-01-15T00:00:00Z', 3), ['2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z']);
     assert.deepEqual(runs('0 0 31 * *', 'UTC', '2026-01-31T00:00:00Z', 3), [
       '2026-03-31T00:00:00.000Z',
       '2026-05-31T00:00:00.000Z',
@@ -255,7 +240,10 @@ function assertDailyAcross(schedule: CronSchedule, firstDay: string, usual: stri
   const start = nextRun(schedule, dayBefore);
   assert.ok(start);
   const found = nextRuns(schedule, start, 14);
-  assert.deepEqual(found.map((run) => localDay(schedule.timeZone, run)), daysFrom(firstDay, 14));
+  assert.deepEqual(
+    found.map((run) => localDay(schedule.timeZone, run)),
+    daysFrom(firstDay, 14),
+  );
   for (const run of found) {
     const day = localDay(schedule.timeZone, run);
     assert.equal(localTime(schedule.timeZone, run), day === shiftedDay ? shifted : usual, `local time on ${day}`);
@@ -325,11 +313,7 @@ void describe('nextRun across DST changes', () => {
       '2026-03-08T07:30:00.000Z',
       '2026-03-08T08:30:00.000Z',
     ]);
-    assert.deepEqual(runs('* * * * *', NY, '2026-03-08T06:58:00Z', 3), [
-      '2026-03-08T06:59:00.000Z',
-      '2026-03-08T07:00:00.000Z',
-      '2026-03-08T07:01:00.000Z',
-    ]);
+    assert.deepEqual(runs('* * * * *', NY, '2026-03-08T06:58:00Z', 3), ['2026-03-08T06:59:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-08T07:01:00.000Z']);
     assert.deepEqual(runs('0,30 2,3 * * *', BERLIN, '2026-03-28T23:00:00Z', 3), [
       '2026-03-29T01:00:00.000Z',
       '2026-03-29T01:30:00.000Z',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
 import { parseEnvPairs } from '../../src/core/envPairs';
-import { parseWorkspaceSpec, type HostLimits } from '../../src/core/spec';
+import { parseCpus, parseWorkspaceSpec, type HostLimits } from '../../src/core/spec';
 
 const LIMITS: HostLimits = { cpus: 4 };
 const MINIMAL = { name: 'api', image: 'ubuntu:24.04' };
@@ -57,7 +57,11 @@ void describe('parseWorkspaceSpec: defaults', () => {
   });
 
   void it('refuses input that is not an object', () => {
-    for (const input of [null, undefined, 'api', 42, []]) assert.throws(() => parseWorkspaceSpec(input, LIMITS), (error: unknown) => isDrydockError(error, 'invalid_input'));
+    for (const input of [null, undefined, 'api', 42, []])
+      assert.throws(
+        () => parseWorkspaceSpec(input, LIMITS),
+        (error: unknown) => isDrydockError(error, 'invalid_input'),
+      );
   });
 
   void it('requires name and image', () => {
@@ -85,7 +89,15 @@ void describe('parseWorkspaceSpec: name', () => {
 void describe('parseWorkspaceSpec: image', () => {
   void it('accepts image references', () => {
     const digest = `a@sha256:${'0123456789abcdef'.repeat(4)}`;
-    for (const image of ['ubuntu', 'ubuntu:24.04', 'ghcr.io/org/dev:latest', 'localhost:5000/a/b:1', digest, 'ubuntu:24.04@sha256:' + 'f'.repeat(64), 'my_org/dev-box.v2']) {
+    for (const image of [
+      'ubuntu',
+      'ubuntu:24.04',
+      'ghcr.io/org/dev:latest',
+      'localhost:5000/a/b:1',
+      digest,
+      'ubuntu:24.04@sha256:' + 'f'.repeat(64),
+      'my_org/dev-box.v2',
+    ]) {
       assert.equal(parse({ image }).image, image);
     }
   });
@@ -125,16 +137,24 @@ void describe('parseWorkspaceSpec: cpus', () => {
     assert.equal(parse({ cpus: 4 }).cpus, 4);
   });
 
-  void it('coerces a numeric string', () => {
-    assert.equal(parse({ cpus: '2' }).cpus, 2);
+  void it('takes a number only: a string, even a numeric one, is refused (the CLI parses what a person types)', () => {
+    for (const cpus of ['2', 'many', true, [1]]) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'number');
   });
 
   void it('refuses zero and negative counts', () => {
-    for (const cpus of [0, -1, '0']) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'more than 0');
+    for (const cpus of [0, -1]) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'more than 0');
+  });
+});
+
+void describe('parseCpus (what a person types after --cpus)', () => {
+  void it('reads decimal counts', () => {
+    assert.equal(parseCpus('2'), 2);
+    assert.equal(parseCpus('0.5'), 0.5);
+    assert.equal(parseCpus('.5'), 0.5);
   });
 
-  void it('refuses text that is not a number', () => {
-    assertInvalid(() => parse({ cpus: 'many' }), 'cpus', 'cpus:');
+  void it('refuses anything else, naming the option', () => {
+    for (const text of ['many', '0x1', '1e-9', '', '-1', '2 cpus']) assertInvalid(() => parseCpus(text, '--cpus'), '--cpus', '--cpus:', 'not a number of CPUs');
   });
 
   void it("refuses more than the host has, naming the host's count", () => {
@@ -247,7 +267,10 @@ void describe('parseWorkspaceSpec: hooks', () => {
       hookTimeout: '1h30m',
       sshKey: '/home/me/.ssh/id_ed25519',
       knownHosts: 'github.com ssh-ed25519 AAAA\n',
-      secrets: [{ source: '/home/me/token', target: '/home/dev/.config/tool/token', mode: '0640' }, { source: '/home/me/netrc', target: '~/.netrc' }],
+      secrets: [
+        { source: '/home/me/token', target: '/home/dev/.config/tool/token', mode: '0640' },
+        { source: '/home/me/netrc', target: '~/.netrc' },
+      ],
       dotfiles: { url: 'https://github.com/me/dotfiles', branch: 'main' },
     });
     assert.equal(spec.configurePath, '/opt/setup');
@@ -260,7 +283,17 @@ void describe('parseWorkspaceSpec: hooks', () => {
   });
 
   void it('refuses a secret that leaves home, naming the secret', () => {
-    assertInvalid(() => parse({ secrets: [{ source: '/tmp/a', target: '.ok' }, { source: '/tmp/b', target: '../../etc/cron.d/x' }] }), 'secrets.1.target', 'leaves home');
+    assertInvalid(
+      () =>
+        parse({
+          secrets: [
+            { source: '/tmp/a', target: '.ok' },
+            { source: '/tmp/b', target: '../../etc/cron.d/x' },
+          ],
+        }),
+      'secrets.1.target',
+      'leaves home',
+    );
   });
 
   void it('refuses relative host paths, bad modes, bad timeouts and option-like dotfiles', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDrydockError, type ErrorCode } from '../../src/core/errors';
-import { observedState, transition, WORKSPACE_STATES, type WorkspaceEvent, type WorkspaceState } from '../../src/core/state';
+import { observedState, shownState, STORED_STATES, transition, WORKSPACE_STATES, type StoredState, type WorkspaceEvent } from '../../src/core/state';
 
-const EVENTS: readonly Exclude<WorkspaceEvent, 'reconcile'>[] = ['build', 'built', 'buildFailed', 'stop', 'stopped', 'dockerLost'];
+const EVENTS: readonly Exclude<WorkspaceEvent, 'reconcile'>[] = ['build', 'built', 'buildFailed', 'stop', 'stopped'];
 
 /** Every allowed transition; every other (state, event) pair is refused. */
-const ALLOWED: Record<string, WorkspaceState> = {
+const ALLOWED: Record<string, StoredState> = {
   'off build': 'building',
   'running build': 'building',
   'failed build': 'building',
@@ -16,25 +16,18 @@ const ALLOWED: Record<string, WorkspaceState> = {
   'failed stop': 'stopping',
   'off stop': 'off',
   'stopping stopped': 'off',
-  'off dockerLost': 'unknown',
-  'building dockerLost': 'unknown',
-  'running dockerLost': 'unknown',
-  'failed dockerLost': 'unknown',
-  'stopping dockerLost': 'unknown',
-  'unknown dockerLost': 'unknown',
 };
 
 /** Why a refused event is refused depends only on the current state. */
-const REFUSAL: Record<WorkspaceState, ErrorCode> = {
+const REFUSAL: Record<StoredState, ErrorCode> = {
   off: 'conflict',
   running: 'conflict',
   failed: 'conflict',
   building: 'busy',
   stopping: 'busy',
-  unknown: 'docker_unreachable',
 };
 
-function assertRefused(state: WorkspaceState, event: WorkspaceEvent, code: ErrorCode, ...fragments: string[]): void {
+function assertRefused(state: StoredState, event: WorkspaceEvent, code: ErrorCode, ...fragments: string[]): void {
   assert.throws(
     () => transition(state, event),
     (error: unknown) => {
@@ -48,21 +41,21 @@ function assertRefused(state: WorkspaceState, event: WorkspaceEvent, code: Error
 void describe('transition', () => {
   void it('follows every allowed transition', () => {
     for (const [key, next] of Object.entries(ALLOWED)) {
-      const [state, event] = key.split(' ') as [WorkspaceState, WorkspaceEvent];
+      const [state, event] = key.split(' ') as [StoredState, WorkspaceEvent];
       assert.equal(transition(state, event), next, key);
     }
   });
 
   void it('refuses every other event with a code that depends on the state', () => {
     let refused = 0;
-    for (const state of WORKSPACE_STATES) {
+    for (const state of STORED_STATES) {
       for (const event of EVENTS) {
         if (`${state} ${event}` in ALLOWED) continue;
         assertRefused(state, event, REFUSAL[state]);
         refused += 1;
       }
     }
-    assert.equal(refused, WORKSPACE_STATES.length * EVENTS.length - Object.keys(ALLOWED).length);
+    assert.equal(refused, STORED_STATES.length * EVENTS.length - Object.keys(ALLOWED).length);
   });
 
   void it('refuses a build while building as busy, pointing at the running build', () => {
@@ -79,24 +72,27 @@ void describe('transition', () => {
     assertRefused('off', 'built', 'conflict', 'built', 'off');
   });
 
-  void it('refuses every event but dockerLost and reconcile while Docker is unreachable', () => {
-    for (const event of EVENTS.filter((candidate) => candidate !== 'dockerLost')) {
-      assertRefused('unknown', event, 'docker_unreachable', 'Docker');
-    }
-  });
-
-  void it('goes to unknown from every state when Docker is lost', () => {
-    for (const state of WORKSPACE_STATES) assert.equal(transition(state, 'dockerLost'), 'unknown', state);
-  });
-
   void it('reconcile returns the observed state from any state', () => {
-    for (const state of WORKSPACE_STATES) {
-      for (const observed of WORKSPACE_STATES) assert.equal(transition(state, 'reconcile', observed), observed, `${state} -> ${observed}`);
+    for (const state of STORED_STATES) {
+      for (const observed of ['off', 'running', 'failed'] as const) assert.equal(transition(state, 'reconcile', observed), observed, `${state} -> ${observed}`);
     }
   });
 
   void it('reconcile without an observed state is an internal error', () => {
-    assert.throws(() => transition('unknown', 'reconcile'), (error: unknown) => isDrydockError(error, 'internal'));
+    assert.throws(
+      () => transition('running', 'reconcile'),
+      (error: unknown) => isDrydockError(error, 'internal'),
+    );
+  });
+});
+
+void describe('shownState', () => {
+  void it('shows the stored state while Docker answers, and unknown for every state while it does not', () => {
+    for (const state of STORED_STATES) {
+      assert.equal(shownState(state, true), state);
+      assert.equal(shownState(state, false), 'unknown');
+    }
+    assert.deepEqual([...WORKSPACE_STATES], [...STORED_STATES, 'unknown']);
   });
 });
 
@@ -111,10 +107,5 @@ void describe('observedState', () => {
 
   void it('is failed for a container that exists but does not run', () => {
     assert.equal(observedState({ running: false }), 'failed');
-  });
-
-  void it('reconciles an unknown workspace to what Docker shows', () => {
-    assert.equal(transition('unknown', 'reconcile', observedState({ running: true })), 'running');
-    assert.equal(transition('unknown', 'reconcile', observedState(undefined)), 'off');
   });
 });

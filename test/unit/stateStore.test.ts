@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { writeFileAtomic } from '../../src/backend/state/atomicFile';
+import { writeFileAtomic } from '../../src/files/atomicFile';
 import { StateFile, type StateFileOptions } from '../../src/backend/state/stateStore';
 
 const root = mkdtempSync(join(tmpdir(), 'drydock-state-'));

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { DrydockError, isDrydockError } from '../../core/errors';
-import { MAX_BODY_BYTES, STATUS_FOR, type ApiErrorBody } from './protocol';
+import { MAX_BODY_BYTES } from '../../api/endpoints';
+import { STATUS_FOR } from '../../api/errorStatus';
+import type { ApiErrorBody } from '../../api/views';
 
 /** Request plumbing for the API server: bounded JSON bodies, schema checks, errors as JSON. */
 export async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -58,7 +60,7 @@ export function sendError(response: ServerResponse, error: unknown): void {
 }
 
 /** Starts a server-sent event stream; returns a writer and keeps the connection alive with comments. */
-export function startEventStream(request: IncomingMessage, response: ServerResponse, onClose: () => void): (data: unknown, event?: string) => void {
+export function startEventStream(response: ServerResponse, onClose: () => void): (data: unknown, event?: string) => void {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   response.write(': drydock\n\n');
   // A comment every 25 s keeps proxies and idle timeouts from closing a quiet stream.
@@ -68,7 +70,8 @@ export function startEventStream(request: IncomingMessage, response: ServerRespo
     clearInterval(keepAlive);
     onClose();
   };
-  request.on('close', close);
+  // The response closes when the client goes away (a request's own 'close' only means its body was read).
+  response.on('close', close);
   return (data, event) => {
     response.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
   };

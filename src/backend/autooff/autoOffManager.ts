@@ -1,19 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { extend, effectiveDeadline, due, detectClockJump, holdLease, nextWakeUp, recordActivity, releaseLease, startClock, type ActivityState } from '../../core/autoOff';
+import {
+  extend,
+  effectiveDeadline,
+  due,
+  detectClockJump,
+  holdLease,
+  nextWakeUp,
+  recordActivity,
+  releaseLease,
+  startClock,
+  type ActivityState,
+} from '../../core/autoOff';
 import { formatDuration } from '../../core/duration';
 import { DrydockError, errorMessage } from '../../core/errors';
-import { checkAutoOffChange, checkExtension, parseAutoOffSetting, resolveAutoOff, type AutoOffSetting, type Policy } from '../../core/policy';
-import type { WorkspaceView } from '../api/protocol';
-import type { EventBus } from '../service/eventBus';
-import type { WorkspaceRecord } from '../service/records';
-import type { WorkspaceService } from '../service/workspaceService';
+import {
+  checkAutoOffChange,
+  checkExtension,
+  parseAutoOffSetting,
+  resolveAutoOff,
+  type AutoOffSetting,
+  type EffectiveAutoOff,
+  type Policy,
+} from '../../core/policy';
+import type { BackendEvent } from '../workspaces/backendEvents';
+import type { EventBus } from '../workspaces/eventBus';
+import type { WorkspaceRecord } from '../workspaces/records';
+import type { WorkspaceService } from '../workspaces/workspaceService';
 
 /** Timers are never set further out than this, so a host that slept is noticed within it of waking. */
 const WATCHDOG_MS = 10_000;
 
 export interface AutoOffDeps {
   service: WorkspaceService;
-  events: EventBus;
+  events: EventBus<BackendEvent>;
   policy: () => Policy;
   log: (message: string) => void;
   now?: () => number;
@@ -32,9 +51,8 @@ export class AutoOffManager {
 
   constructor(private readonly deps: AutoOffDeps) {
     this.now = deps.now ?? Date.now;
-    deps.service.decorate((view, record) => this.decorate(view, record));
     deps.events.subscribe((event) => {
-      if (event.type === 'workspace') this.sync(event.workspace.name);
+      if (event.type === 'workspace-changed') this.sync(event.name);
       if (event.type === 'workspace-removed') this.forget(event.name);
     });
   }
@@ -53,11 +71,18 @@ export class AutoOffManager {
     const now = this.now();
     const saved = record.activity;
     // A fresh build starts a fresh clock; a backend restart restores the saved deadline (overdue means stop now).
-    const restored = saved && record.builtAt && saved.lastActivityAt >= Date.parse(record.builtAt)
-      ? { lastActivityAt: saved.lastActivityAt, deadline: saved.deadline, leases: [], warned: [], ...(saved.extendedUntil ? { extendedUntil: saved.extendedUntil } : {}) }
-      : startClock(now, this.threshold(record));
+    const restored =
+      saved && record.builtAt && saved.lastActivityAt >= Date.parse(record.builtAt)
+        ? {
+            lastActivityAt: saved.lastActivityAt,
+            deadline: saved.deadline,
+            leases: [],
+            warned: [],
+            ...(saved.extendedUntil ? { extendedUntil: saved.extendedUntil } : {}),
+          }
+        : startClock(now, this.threshold(record));
     this.clocks.set(name, { state: restored, buildId });
-    void this.persist(name);
+    void this.persist(name, 'durable');
     this.reschedule();
   }
 
@@ -77,15 +102,19 @@ export class AutoOffManager {
     return this.commit(name);
   }
 
-  async setAutoOff(name: string, text: string): Promise<WorkspaceView> {
+  async setAutoOff(name: string, text: string): Promise<void> {
     const setting = parseAutoOffSetting(text);
     checkAutoOffChange(this.deps.policy(), setting);
-    const view = await this.deps.service.patch(name, (record) => {
-      record.autoOff = typeof setting === 'number' ? formatDuration(setting) : setting;
-    });
     // The new threshold counts from now: changing it is activity too.
-    if (this.clocks.has(name)) this.activity(name);
-    return view;
+    const clock = this.clocks.get(name);
+    await this.deps.service.patch(name, (record) => {
+      record.autoOff = typeof setting === 'number' ? formatDuration(setting) : setting;
+      if (clock) {
+        clock.state = recordActivity(clock.state, this.now(), this.threshold(record));
+        record.activity = this.savedClock(clock.state);
+      }
+    });
+    this.reschedule();
   }
 
   hold(name: string, holder: string, ttlMs: number): { leaseId: string; expiresAt: string } {
@@ -120,7 +149,7 @@ export class AutoOffManager {
   policyChanged(): void {
     for (const [name, clock] of this.clocks) {
       clock.state = recordActivity({ ...clock.state }, clock.state.lastActivityAt, this.threshold(this.deps.service.record(name)));
-      void this.persist(name);
+      void this.persist(name, 'soon');
     }
     this.reschedule();
   }
@@ -144,7 +173,7 @@ export class AutoOffManager {
           this.deps.events.emit({
             type: 'deadline-warning',
             workspace: name,
-            deadline: new Date(effect.deadline).toISOString(),
+            deadline: effect.deadline,
             inMs: effect.deadline - now,
             reason: 'auto-off',
             message: `${name} stops in ${formatDuration(Math.max(effect.deadline - now, 1000))} for inactivity; keep working or extend it.`,
@@ -184,21 +213,21 @@ export class AutoOffManager {
     this.timer = setTimeout(() => this.tick(), delay);
   }
 
+  /** A clock changed: one workspace event, and a write merged with others (heartbeats come in bursts). */
   private commit(name: string): string | undefined {
-    void this.persist(name);
+    void this.persist(name, 'soon');
     this.reschedule();
-    const deadline = this.deadlineOf(name);
-    this.deps.events.emit({ type: 'workspace', workspace: this.deps.service.get(name) });
-    return deadline;
+    return this.deadlineOf(name);
   }
 
-  private async persist(name: string): Promise<void> {
+  private async persist(name: string, persistence: 'soon' | 'durable'): Promise<void> {
     const clock = this.clocks.get(name);
     if (!clock) return;
-    const { lastActivityAt, deadline, extendedUntil } = clock.state;
-    await this.deps.service.patch(name, (record) => {
-      record.activity = { lastActivityAt, ...(deadline !== undefined ? { deadline } : {}), ...(extendedUntil !== undefined ? { extendedUntil } : {}) };
-    }).catch(() => undefined);
+    await this.deps.service.patch(name, (record) => (record.activity = this.savedClock(clock.state)), persistence).catch(() => undefined);
+  }
+
+  private savedClock({ lastActivityAt, deadline, extendedUntil }: ActivityState): NonNullable<WorkspaceRecord['activity']> {
+    return { lastActivityAt, ...(deadline !== undefined ? { deadline } : {}), ...(extendedUntil !== undefined ? { extendedUntil } : {}) };
   }
 
   private forget(name: string): void {
@@ -224,23 +253,29 @@ export class AutoOffManager {
   }
 
   private deadlineOf(name: string): string | undefined {
-    const clock = this.clocks.get(name);
-    const deadline = clock ? effectiveDeadline(clock.state, this.now()) : undefined;
+    const deadline = this.deadlineMs(name);
     return deadline !== undefined ? new Date(deadline).toISOString() : undefined;
   }
 
-  private decorate(view: WorkspaceView, record: WorkspaceRecord): void {
-    const effective = resolveAutoOff(this.deps.policy(), this.setting(record));
-    view.autoOff = {
-      setting: record.autoOff ?? 'inherit',
-      threshold: effective.thresholdMs === 'off' ? 'off' : formatDuration(effective.thresholdMs),
-      source: effective.source,
-      locked: effective.locked,
-      ...(effective.lockedReason ? { lockedReason: effective.lockedReason } : {}),
-    };
-    const deadline = this.deadlineOf(record.name);
-    if (deadline) view.deadline = deadline;
-    const leases = this.clocks.get(record.name)?.state.leases.filter((lease) => lease.expiresAt > this.now()).length ?? 0;
-    if (leases > 0) view.leases = leases;
+  private deadlineMs(name: string): number | undefined {
+    const clock = this.clocks.get(name);
+    return clock ? effectiveDeadline(clock.state, this.now()) : undefined;
   }
+
+  /** What auto-off means for this workspace now: its setting, what is in force and why, the deadline and the leases held. */
+  status(record: Readonly<WorkspaceRecord>): AutoOffStatus {
+    const effective = resolveAutoOff(this.deps.policy(), this.setting(record));
+    const deadline = this.deadlineMs(record.name);
+    const leases = this.clocks.get(record.name)?.state.leases.filter((lease) => lease.expiresAt > this.now()).length ?? 0;
+    return { setting: record.autoOff ?? 'inherit', effective, ...(deadline !== undefined ? { deadline } : {}), leases };
+  }
+}
+
+export interface AutoOffStatus {
+  /** The workspace's own setting, as stored: 'inherit', 'off' or a duration. */
+  setting: string;
+  effective: EffectiveAutoOff;
+  /** When auto-off stops it (epoch ms), while running with auto-off on. */
+  deadline?: number;
+  leases: number;
 }

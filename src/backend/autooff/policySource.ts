@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { errorMessage } from '../../core/errors';
 import { BUILT_IN_POLICY, parsePolicy, type Policy } from '../../core/policy';
-import type { PolicyView } from '../api/protocol';
 
 export const DEFAULT_POLICY_PATH = '/etc/drydock/policy.json';
 
@@ -28,8 +27,14 @@ export class PolicySource {
     return this.current;
   }
 
-  view(): PolicyView {
-    return { path: this.path, source: this.fromFile ? 'file' : 'built-in', policy: this.current, ...(this.problem ? { error: this.problem } : {}) };
+  /** Where the policy in force came from: the file, or built-in defaults (no file, or never a valid one). */
+  get source(): 'file' | 'built-in' {
+    return this.fromFile ? 'file' : 'built-in';
+  }
+
+  /** The current file's problem when it is invalid (the last valid policy stays in force). */
+  get error(): string | undefined {
+    return this.problem;
   }
 
   async start(): Promise<void> {
@@ -62,7 +67,11 @@ export class PolicySource {
         this.set(BUILT_IN_POLICY, false, undefined);
         return;
       }
-      this.set(this.current, this.fromFile, `${this.path}: cannot be read (${errorMessage(error)}); ${this.fromFile ? 'the last valid policy stays in force' : 'built-in defaults apply'}.`);
+      this.set(
+        this.current,
+        this.fromFile,
+        `${this.path}: cannot be read (${errorMessage(error)}); ${this.fromFile ? 'the last valid policy stays in force' : 'built-in defaults apply'}.`,
+      );
       return;
     }
     try {

@@ -55,7 +55,10 @@ export function acquireDaemonLock(lockFile: string, me: Omit<LockOwner, 'pid' | 
   // Rivals kept taking it over under us; let whoever holds it now win.
   const current = readLockOwner(lockFile) ?? lastOwner;
   if (current !== undefined) return { acquired: false, owner: current };
-  throw new DrydockError('busy', `could not take the daemon lock ${lockFile} after ${ATTEMPTS} attempts; if no drydock daemon is running, remove that file and start again.`);
+  throw new DrydockError(
+    'busy',
+    `could not take the daemon lock ${lockFile} after ${ATTEMPTS} attempts; if no drydock daemon is running, remove that file and start again.`,
+  );
 }
 
 export function readLockOwner(lockFile: string): LockOwner | undefined {

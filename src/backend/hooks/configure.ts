@@ -1,5 +1,5 @@
 import { DrydockError } from '../../core/errors';
-import type { StepOutcome } from '../build/reporter';
+import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext } from '../lifecycle/types';
 import { describeFailure, runHookProcess } from './hookProcess';
 
@@ -13,5 +13,8 @@ export async function runConfigure(context: BuildContext): Promise<StepOutcome> 
   const result = await runHookProcess(context, [spec.configurePath], { workingDir: home, timeoutMs: spec.hookTimeoutMs });
   if (result.kind === 'missing') return { status: 'skipped', note: `${spec.configurePath} is not in the image` };
   if (result.kind === 'exited' && result.exitCode === 0) return { status: 'ok', exitCode: 0 };
-  throw new DrydockError('hook_failed', `configure failed: ${describeFailure(spec.configurePath, result, spec.hookTimeoutMs)}; the container is kept for debugging (drydock shell ${spec.name}).`);
+  throw new DrydockError(
+    'hook_failed',
+    `configure failed: ${describeFailure(spec.configurePath, result, spec.hookTimeoutMs)}; the container is kept for debugging (drydock shell ${spec.name}).`,
+  );
 }

@@ -39,7 +39,10 @@ export class DotfilesCache {
         await rename(partial, directory);
       }
     } catch (error) {
-      throw new DrydockError('hook_failed', `dotfiles: git could not ${cloned ? 'clone' : 'fetch'} ${url}${branch ? ` (branch ${branch})` : ''}: ${gitMessage(error)}`);
+      throw new DrydockError(
+        'hook_failed',
+        `dotfiles: git could not ${cloned ? 'clone' : 'fetch'} ${url}${branch ? ` (branch ${branch})` : ''}: ${gitMessage(error)}`,
+      );
     }
     const commit = (await git(directory, timeoutMs).revparse(['HEAD'])).trim();
     return { directory, commit, cloned };
@@ -61,7 +64,13 @@ function git(baseDir: string, timeoutMs: number): SimpleGit {
   return simpleGit({
     baseDir,
     timeout: { block: timeoutMs },
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeAskPass: true, allowUnsafeCredentialHelper: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true },
+    unsafe: {
+      allowUnsafeSshCommand: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeCredentialHelper: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+    },
   }).env({
     ...env,
     // Never wait for a password prompt nobody will see.
@@ -71,5 +80,10 @@ function git(baseDir: string, timeoutMs: number): SimpleGit {
 }
 
 function gitMessage(error: unknown): string {
-  return errorMessage(error).trim().split('\n').filter((line) => line.trim() !== '').slice(-3).join(' / ');
+  return errorMessage(error)
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-3)
+    .join(' / ');
 }

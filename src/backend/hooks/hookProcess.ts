@@ -27,10 +27,7 @@ const KILL_GRACE_SECONDS = 2;
 const HANG_UP_AFTER_MS = 5000;
 
 export type HookProcessResult =
-  | { kind: 'missing' }
-  | { kind: 'not-executable' }
-  | { kind: 'exited'; exitCode: number; durationMs: number }
-  | { kind: 'timed-out'; durationMs: number };
+  { kind: 'missing' } | { kind: 'not-executable' } | { kind: 'exited'; exitCode: number; durationMs: number } | { kind: 'timed-out'; durationMs: number };
 
 export async function runHookProcess(context: BuildContext, command: string[], options: { workingDir: string; timeoutMs: number }): Promise<HookProcessResult> {
   const { docker, containerId, reporter, user, home } = context;
@@ -63,7 +60,9 @@ export async function runHookProcess(context: BuildContext, command: string[], o
   const killTree = async (): Promise<void> => {
     if (pid === undefined || !Number.isInteger(pid)) return hangUp.abort();
     // Runs as root in the same container: the hook may have dropped into a new session or setuid helper.
-    await docker.containers.exec(containerId, ['/bin/sh', '-c', KILL_TREE, 'drydock-kill', String(pid), String(KILL_GRACE_SECONDS)], { user: '0:0' }).catch(() => hangUp.abort());
+    await docker.containers
+      .exec(containerId, ['/bin/sh', '-c', KILL_TREE, 'drydock-kill', String(pid), String(KILL_GRACE_SECONDS)], { user: '0:0' })
+      .catch(() => hangUp.abort());
   };
 
   try {

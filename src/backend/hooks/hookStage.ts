@@ -1,5 +1,5 @@
 import { errorMessage } from '../../core/errors';
-import type { StepOutcome } from '../build/reporter';
+import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext, HookStage } from '../lifecycle/types';
 import { runConfigure } from './configure';
 import type { DotfilesCache } from './dotfilesCache';
@@ -7,7 +7,7 @@ import { applyDotfiles, runPersonalize } from './personalize';
 import { injectSecrets } from './secrets';
 
 /**
- * DESIGN.md "Hooks", in order, on every build, each a titled step of the
+ * The build hooks of docs/behaviour.md, in order, on every build, each a titled step of the
  * build log. Nothing is remembered inside home: a marker there would make
  * hooks skip silently after a rebuild.
  */
@@ -26,13 +26,20 @@ export class BuildHooks implements HookStage {
     // One exec finds which hook programs exist, instead of one per program: most images have neither.
     const present = await existingPaths(context, [spec.configurePath, `${context.home}/personalize`]);
     await reporter.step('Inject secrets', () => injectSecrets(context), asOutcome);
-    await reporter.step(`Run ${spec.configurePath}`, async () => (present.has(spec.configurePath) ? runConfigure(context) : { status: 'skipped' as const, note: `${spec.configurePath} is not in the image` }), asOutcome);
+    await reporter.step(
+      `Run ${spec.configurePath}`,
+      async () => (present.has(spec.configurePath) ? runConfigure(context) : { status: 'skipped' as const, note: `${spec.configurePath} is not in the image` }),
+      asOutcome,
+    );
     // The user's own steps never fail the build, whatever goes wrong in them.
     const asWarning = (error: unknown): StepOutcome => ({ status: 'warning', note: errorMessage(error) });
     await reporter.step('Personalize: dotfiles', () => applyDotfiles(context, this.dotfiles).catch(asWarning), noteWarning);
     await reporter.step(
       'Personalize: ~/personalize',
-      async () => (present.has(`${context.home}/personalize`) ? runPersonalize(context).catch(asWarning) : { status: 'skipped' as const, note: '~/personalize does not exist' }),
+      async () =>
+        present.has(`${context.home}/personalize`)
+          ? runPersonalize(context).catch(asWarning)
+          : { status: 'skipped' as const, note: '~/personalize does not exist' },
       noteWarning,
     );
     for (const warning of warnings) reporter.warn(`Personalize: ${warning}. The workspace is running.`);

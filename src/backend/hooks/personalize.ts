@@ -2,7 +2,7 @@ import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../core/errors';
 import { dotfilesToLink, pickInstallScript } from '../../core/hookPlan';
-import type { StepOutcome } from '../build/reporter';
+import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext } from '../lifecycle/types';
 import type { DotfilesCache } from './dotfilesCache';
 import { describeFailure, runHookProcess } from './hookProcess';
@@ -20,7 +20,9 @@ export async function applyDotfiles(context: BuildContext, cache: DotfilesCache)
   } catch (error) {
     return { status: 'warning', note: errorMessage(error) };
   }
-  reporter.info(`${checkout.cloned ? 'Cloned' : 'Updated'} ${spec.dotfiles.url}${spec.dotfiles.branch ? ` (${spec.dotfiles.branch})` : ''} at ${checkout.commit.slice(0, 12)}.`);
+  reporter.info(
+    `${checkout.cloned ? 'Cloned' : 'Updated'} ${spec.dotfiles.url}${spec.dotfiles.branch ? ` (${spec.dotfiles.branch})` : ''} at ${checkout.commit.slice(0, 12)}.`,
+  );
 
   // Replace the previous copy: files deleted from the repository go too.
   await docker.containers.exec(containerId, ['rm', '-rf', '--', `${home}/dotfiles`], { user: user.name });
@@ -34,7 +36,11 @@ export async function applyDotfiles(context: BuildContext, cache: DotfilesCache)
     if (!executable) reporter.info(`${script} is not executable; running it with /bin/sh.`);
     const result = await runHookProcess(context, command, { workingDir: `${home}/dotfiles`, timeoutMs: spec.hookTimeoutMs });
     if (result.kind === 'exited' && result.exitCode === 0) return { status: 'ok', exitCode: 0 };
-    return { status: 'warning', ...(result.kind === 'exited' ? { exitCode: result.exitCode } : {}), note: describeFailure(`dotfiles ${script}`, result, spec.hookTimeoutMs) };
+    return {
+      status: 'warning',
+      ...(result.kind === 'exited' ? { exitCode: result.exitCode } : {}),
+      note: describeFailure(`dotfiles ${script}`, result, spec.hookTimeoutMs),
+    };
   }
   return linkDotfiles(context, dotfilesToLink(readdirSync(checkout.directory)));
 }
@@ -67,7 +73,11 @@ export async function runPersonalize(context: BuildContext): Promise<StepOutcome
   const result = await runHookProcess(context, [`${home}/personalize`], { workingDir: home, timeoutMs: spec.hookTimeoutMs });
   if (result.kind === 'missing') return { status: 'skipped', note: '~/personalize does not exist' };
   if (result.kind === 'exited' && result.exitCode === 0) return { status: 'ok', exitCode: 0 };
-  return { status: 'warning', ...(result.kind === 'exited' ? { exitCode: result.exitCode } : {}), note: describeFailure('~/personalize', result, spec.hookTimeoutMs) };
+  return {
+    status: 'warning',
+    ...(result.kind === 'exited' ? { exitCode: result.exitCode } : {}),
+    note: describeFailure('~/personalize', result, spec.hookTimeoutMs),
+  };
 }
 
 function isFile(path: string): boolean {

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { DrydockError, errorMessage } from '../../core/errors';
 import { parentDirectories } from '../../core/hookPlan';
 import type { ArchiveEntry } from '../../docker/adapter';
-import type { StepOutcome } from '../build/reporter';
+import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext } from '../lifecycle/types';
 
 /**
@@ -28,7 +28,10 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
     file(`.ssh/${name}`, await readHostFile(spec.sshKey, 'sshKey'), 0o600);
     const publicKey = await readFile(`${spec.sshKey}.pub`).catch(() => undefined);
     if (publicKey) file(`.ssh/${name}.pub`, publicKey, 0o644);
-    else reporter.warn(`sshKey: ${spec.sshKey}.pub is missing, so only the private key was copied; create it with \`ssh-keygen -y -f ${spec.sshKey} > ${spec.sshKey}.pub\`.`);
+    else
+      reporter.warn(
+        `sshKey: ${spec.sshKey}.pub is missing, so only the private key was copied; create it with \`ssh-keygen -y -f ${spec.sshKey} > ${spec.sshKey}.pub\`.`,
+      );
   }
   if (spec.knownHosts !== undefined) {
     // Merge, so hosts the user accepted inside the workspace are kept.
@@ -43,7 +46,9 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
   }
   if (parents.size > 0) {
     // Created as the user so new parents are theirs; existing ones keep their own modes.
-    const code = await docker.containers.exec(containerId, ['mkdir', '-p', '--', ...[...parents].map((directory) => `${home}/${directory}`)], { user: user.name });
+    const code = await docker.containers.exec(containerId, ['mkdir', '-p', '--', ...[...parents].map((directory) => `${home}/${directory}`)], {
+      user: user.name,
+    });
     if (code !== 0) throw new DrydockError('hook_failed', `could not create the folders for secret files under ${home} (mkdir exited with ${code}).`);
   }
 
@@ -58,7 +63,11 @@ async function readHostFile(path: string, field: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new DrydockError('hook_failed', `${field}: cannot read ${path} on this machine (${errorMessage(error)}); fix the path or the file's permissions.`, field);
+    throw new DrydockError(
+      'hook_failed',
+      `${field}: cannot read ${path} on this machine (${errorMessage(error)}); fix the path or the file's permissions.`,
+      field,
+    );
   }
 }
 

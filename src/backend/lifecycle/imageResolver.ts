@@ -1,7 +1,7 @@
 import { DrydockError, errorMessage } from '../../core/errors';
 import type { PullPolicy } from '../../core/spec';
 import type { DockerAdapter, ImageInfo, PullProgress } from '../../docker/adapter';
-import type { BuildReporter } from '../build/reporter';
+import type { BuildReporter } from './buildReporter';
 
 /**
  * Step 1 of a rebuild: the image to run, pulled according to the policy. A

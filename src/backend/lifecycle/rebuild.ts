@@ -3,9 +3,9 @@ import { LABEL, containerName, homeDir, homeVolumeName, ownershipLabels } from '
 import { parsePasswd, resolveWorkspaceUser, type PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, ImageInfo } from '../../docker/adapter';
-import type { BuildReporter } from '../build/reporter';
+import type { BuildReporter } from './buildReporter';
 import { resolveImage } from './imageResolver';
-import type { BuildResult, HookStage } from './types';
+import type { RebuildOutcome, HookStage } from './types';
 
 /**
  * Keeps the container alive whatever the image's CMD is. With `Init: true`,
@@ -23,11 +23,13 @@ export interface RebuildOptions {
 }
 
 /**
- * DESIGN.md "Rebuild", steps 1-5. Rejects when nothing was changed (bad
- * image, unknown user, a foreign container in the way); resolves `failed`
- * once the old container is gone and something later went wrong.
+ * A rebuild as docs/behaviour.md describes it, steps 1-5: resolve the image
+ * and user, prepare the home volume, replace the container (steps 3 and 4),
+ * run the hooks. Rejects when nothing was changed (bad image, unknown user, a
+ * foreign container in the way); resolves `failed` once the old container is
+ * gone and something later went wrong.
  */
-export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpec, options: RebuildOptions): Promise<BuildResult> {
+export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpec, options: RebuildOptions): Promise<RebuildOutcome> {
   const started = Date.now();
   const { reporter } = options;
   const old = await managedContainer(docker, spec.name);
@@ -60,7 +62,14 @@ export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpe
  * most a `-next` leftover that the next build removes. The two share the home volume
  * only while the old one shuts down, before any hook runs.
  */
-async function replaceContainer(docker: DockerAdapter, spec: WorkspaceSpec, image: ImageInfo, user: PasswdEntry, old: ContainerInfo | undefined, options: RebuildOptions): Promise<string> {
+async function replaceContainer(
+  docker: DockerAdapter,
+  spec: WorkspaceSpec,
+  image: ImageInfo,
+  user: PasswdEntry,
+  old: ContainerInfo | undefined,
+  options: RebuildOptions,
+): Promise<string> {
   const home = homeDir(user.name);
   const finalName = containerName(spec.name);
   const nextName = `${finalName}-next`;
@@ -106,7 +115,11 @@ async function replaceContainer(docker: DockerAdapter, spec: WorkspaceSpec, imag
 export async function managedContainer(docker: DockerAdapter, workspace: string, name = containerName(workspace)): Promise<ContainerInfo | undefined> {
   const container = await docker.containers.inspect(name);
   if (container && (container.labels[LABEL.managed] !== 'true' || container.labels[LABEL.workspace] !== workspace)) {
-    throw new DrydockError('conflict', `a container named ${name} exists that Drydock did not create; rename or remove it yourself, or pick another workspace name.`, 'name');
+    throw new DrydockError(
+      'conflict',
+      `a container named ${name} exists that Drydock did not create; rename or remove it yourself, or pick another workspace name.`,
+      'name',
+    );
   }
   return container;
 }
@@ -126,7 +139,11 @@ export async function ensureHomeVolume(docker: DockerAdapter, workspace: string,
   const existing = await docker.volumes.inspect(name);
   if (existing) {
     if (existing.labels[LABEL.managed] !== 'true' || existing.labels[LABEL.workspace] !== workspace) {
-      throw new DrydockError('conflict', `a volume named ${name} exists that Drydock did not create; remove or rename it yourself, or pick another workspace name.`, 'name');
+      throw new DrydockError(
+        'conflict',
+        `a volume named ${name} exists that Drydock did not create; remove or rename it yourself, or pick another workspace name.`,
+        'name',
+      );
     }
     reporter.info(`Keeping home volume ${name}.`);
     return;
@@ -148,5 +165,7 @@ async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: 
   if (exitCode === 0) return;
   const stat = await docker.files.stat(containerId, home);
   const name = home.slice(home.lastIndexOf('/') + 1);
-  await docker.files.put(containerId, home.slice(0, home.lastIndexOf('/')) || '/', [{ path: `${name}/`, type: 'directory', mode: stat?.mode ?? 0o755, uid: user.uid, gid: user.gid }]);
+  await docker.files.put(containerId, home.slice(0, home.lastIndexOf('/')) || '/', [
+    { path: `${name}/`, type: 'directory', mode: stat?.mode ?? 0o755, uid: user.uid, gid: user.gid },
+  ]);
 }

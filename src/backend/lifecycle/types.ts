@@ -3,7 +3,7 @@ import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
 import type { WorkspaceState } from '../../core/state';
 import type { DockerAdapter } from '../../docker/adapter';
-import type { BuildReporter } from '../build/reporter';
+import type { BuildReporter } from './buildReporter';
 
 /** What the hook stage gets once the new container runs. */
 export interface BuildContext {
@@ -21,7 +21,7 @@ export interface HookStage {
   run(context: BuildContext): Promise<{ warnings: string[] }>;
 }
 
-export interface BuildResult {
+export interface RebuildOutcome {
   buildId: string;
   state: Extract<WorkspaceState, 'running' | 'failed'>;
   containerId?: string;

@@ -3,10 +3,10 @@ import { LABEL, containerName, homeDir, homeVolumeName } from '../../core/names'
 import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
 import type { DockerAdapter, FileChange } from '../../docker/adapter';
-import { silentReporter, type BuildReporter } from '../build/reporter';
-import { WorkspaceLocks } from './buildLock';
+import { silentReporter, type BuildReporter } from './buildReporter';
+import { WorkspaceLocks } from './workspaceLocks';
 import { ensureHomeVolume, managedContainer, rebuildWorkspace } from './rebuild';
-import type { BuildResult, HookStage, WorkspaceObservation } from './types';
+import type { RebuildOutcome, HookStage, WorkspaceObservation } from './types';
 
 export interface LifecycleOptions {
   hooks?: HookStage;
@@ -29,7 +29,7 @@ export class WorkspaceLifecycle {
   ) {}
 
   /** Refused with `busy` while this workspace builds, stops or is deleted. */
-  async rebuild(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter = silentReporter): Promise<BuildResult> {
+  async rebuild(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter = silentReporter): Promise<RebuildOutcome> {
     const release = this.locks.acquire(spec.name, 'building');
     try {
       return await rebuildWorkspace(this.docker, spec, {
@@ -162,7 +162,12 @@ function isPathOrAncestor(path: string, mounted: string): boolean {
   return path === mounted || path.startsWith(`${mounted}/`) || mounted.startsWith(`${path}/`);
 }
 
-function describeContainer(container: { id: string; status: string; imageId: string; labels: Record<string, string> }): NonNullable<WorkspaceObservation['container']> {
+function describeContainer(container: {
+  id: string;
+  status: string;
+  imageId: string;
+  labels: Record<string, string>;
+}): NonNullable<WorkspaceObservation['container']> {
   return {
     id: container.id,
     status: container.status,

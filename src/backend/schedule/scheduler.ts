@@ -2,19 +2,18 @@ import { formatDuration } from '../../core/duration';
 import { DrydockError, errorMessage } from '../../core/errors';
 import type { Policy } from '../../core/policy';
 import { checkTimeZone, describeSchedule, hostTimeZone, nextRun, parseCron, weekdaysAt, type CronSchedule } from '../../core/schedule';
-import type { WorkspaceView } from '../api/protocol';
 import type { AutoOffManager } from '../autooff/autoOffManager';
-import type { EventBus } from '../service/eventBus';
-import type { WorkspaceRecord } from '../service/records';
-import type { WorkspaceService } from '../service/workspaceService';
-import { waitForBuild } from './buildWaiter';
+import type { BackendEvent } from '../workspaces/backendEvents';
+import type { EventBus } from '../workspaces/eventBus';
+import type { WorkspaceRecord } from '../workspaces/records';
+import type { WorkspaceService } from '../workspaces/workspaceService';
 
 /** Never sleep longer than this: wall-clock schedules must notice a host that slept. */
 const WATCHDOG_MS = 30_000;
 
 export interface SchedulerDeps {
   service: WorkspaceService;
-  events: EventBus;
+  events: EventBus<BackendEvent>;
   autoOff: AutoOffManager;
   policy: () => Policy;
   log: (message: string) => void;
@@ -44,7 +43,6 @@ export class Scheduler {
     this.catchUpMs = deps.catchUpMs ?? 60 * 60_000;
     this.retryDelaysMs = deps.retryDelaysMs ?? [60_000, 5 * 60_000, 15 * 60_000];
     this.lastTick = this.now();
-    deps.service.decorate((view, record) => this.decorate(view, record));
   }
 
   /** Catch-up: a start whose time passed while the backend was down, within the window, happens now. */
@@ -64,21 +62,25 @@ export class Scheduler {
     this.reschedule();
   }
 
-  async set(name: string, request: { cron?: string; weekdays?: string; timeZone?: string; off?: boolean }): Promise<WorkspaceView> {
+  async set(
+    name: string,
+    request: { cron?: string | undefined; weekdays?: string | undefined; timeZone?: string | undefined; off?: boolean | undefined },
+  ): Promise<void> {
     let schedule: CronSchedule | undefined;
     if (!request.off) {
-      if ((request.cron === undefined) === (request.weekdays === undefined)) throw new DrydockError('invalid_input', 'schedule: give either cron (e.g. "0 9 * * 1-5") or weekdays (e.g. "09:00"), or off.', 'schedule');
+      if ((request.cron === undefined) === (request.weekdays === undefined))
+        throw new DrydockError('invalid_input', 'schedule: give either cron (e.g. "0 9 * * 1-5") or weekdays (e.g. "09:00"), or off.', 'schedule');
       const expression = request.cron ?? weekdaysAt(request.weekdays ?? '', 'weekdays');
       parseCron(expression, 'cron');
       schedule = { expression, timeZone: checkTimeZone(request.timeZone ?? hostTimeZone(), 'timeZone') };
-      if (nextRun(schedule, new Date(this.now())) === undefined) throw new DrydockError('invalid_input', `cron: "${expression}" never runs; check the day and month fields.`, 'cron');
+      if (nextRun(schedule, new Date(this.now())) === undefined)
+        throw new DrydockError('invalid_input', `cron: "${expression}" never runs; check the day and month fields.`, 'cron');
     }
-    const view = await this.deps.service.patch(name, (record) => {
+    await this.deps.service.patch(name, (record) => {
       if (schedule) record.schedule = schedule;
       else delete record.schedule;
     });
     this.reschedule();
-    return view;
   }
 
   policyChanged(): void {
@@ -115,7 +117,12 @@ export class Scheduler {
       this.inFlight.delete(name);
       await this.deps.service
         .patch(name, (stored) => {
-          stored.lastAutoStart = { scheduledFor: new Date(scheduledFor).toISOString(), at: new Date(this.now()).toISOString(), status, ...(message ? { message } : {}) };
+          stored.lastAutoStart = {
+            scheduledFor: new Date(scheduledFor).toISOString(),
+            at: new Date(this.now()).toISOString(),
+            status,
+            ...(message ? { message } : {}),
+          };
         })
         .catch(() => undefined);
     };
@@ -125,8 +132,7 @@ export class Scheduler {
         this.deps.autoOff.activity(name);
         return await done('already-running');
       }
-      const started = this.deps.service.rebuild(name, {});
-      const build = await waitForBuild(this.deps.events, name, started.buildId);
+      const build = await this.deps.service.rebuild(name, {}).finished;
       if (build.status !== 'running') throw new Error(build.message ?? `build ${build.status}`);
       this.deps.events.emit({ type: 'auto-start', workspace: name, status: 'started', message: `${name} was started by its schedule.` });
       await done('started');
@@ -139,7 +145,12 @@ export class Scheduler {
         return done('failed', errorMessage(error));
       }
       this.deps.log(`the scheduled start of ${name} failed (${errorMessage(error)}); retrying in ${formatDuration(delay)}`);
-      this.deps.events.emit({ type: 'auto-start', workspace: name, status: 'retrying', message: `${name} did not start (${errorMessage(error)}); retrying in ${formatDuration(delay)}.` });
+      this.deps.events.emit({
+        type: 'auto-start',
+        workspace: name,
+        status: 'retrying',
+        message: `${name} did not start (${errorMessage(error)}); retrying in ${formatDuration(delay)}.`,
+      });
       setTimeout(() => void this.fire(name, scheduledFor, attempt + 1), delay).unref();
     }
   }
@@ -159,7 +170,14 @@ export class Scheduler {
       const key = `${record.name}|${forced.notBefore}|${offset}`;
       if (now >= at - offset && !this.forcedWarned.has(key)) {
         this.forcedWarned.add(key);
-        this.deps.events.emit({ type: 'deadline-warning', workspace: record.name, deadline: forced.notBefore, inMs: at - now, reason: 'forced-rebuild', message: `${record.name} will be rebuilt in ${formatDuration(Math.max(at - now, 1000))}: ${forced.reason}. Rebuild it yourself before then to choose the moment.` });
+        this.deps.events.emit({
+          type: 'deadline-warning',
+          workspace: record.name,
+          deadline: at,
+          inMs: at - now,
+          reason: 'forced-rebuild',
+          message: `${record.name} will be rebuilt in ${formatDuration(Math.max(at - now, 1000))}: ${forced.reason}. Rebuild it yourself before then to choose the moment.`,
+        });
         break;
       }
     }
@@ -168,8 +186,7 @@ export class Scheduler {
   private async rebuildForced(name: string): Promise<void> {
     this.inFlight.add(name);
     try {
-      const started = this.deps.service.rebuild(name, {});
-      await waitForBuild(this.deps.events, name, started.buildId);
+      await this.deps.service.rebuild(name, {}).finished;
     } catch (error) {
       this.deps.log(`forced rebuild of ${name}: ${errorMessage(error)}`);
     } finally {
@@ -185,7 +202,13 @@ export class Scheduler {
     for (const name of this.deps.service.names()) {
       const record = this.deps.service.record(name);
       if (record.schedule) next = Math.min(next, this.nextRunOf(name, record.schedule).next?.getTime() ?? Infinity);
-      if (policy.forcedRebuild && record.state === 'running' && !this.inFlight.has(name) && record.builtAt && Date.parse(record.builtAt) < Date.parse(policy.forcedRebuild.notBefore)) {
+      if (
+        policy.forcedRebuild &&
+        record.state === 'running' &&
+        !this.inFlight.has(name) &&
+        record.builtAt &&
+        Date.parse(record.builtAt) < Date.parse(policy.forcedRebuild.notBefore)
+      ) {
         const at = Date.parse(policy.forcedRebuild.notBefore);
         for (const offset of [...policy.autoOff.warnBeforeMs, 0]) if (at - offset > now) next = Math.min(next, at - offset);
         if (at <= now) next = now;
@@ -212,19 +235,27 @@ export class Scheduler {
     return fresh;
   }
 
-  private decorate(view: WorkspaceView, record: WorkspaceRecord): void {
+  /** The schedule of a workspace with its next run, and a rebuild the policy requires of it. */
+  status(record: Readonly<WorkspaceRecord>): ScheduleStatus {
+    const status: ScheduleStatus = {};
     if (record.schedule) {
       const { next, description } = this.nextRunOf(record.name, record.schedule);
-      view.schedule = {
+      status.schedule = {
         ...record.schedule,
         description,
-        ...(next ? { nextRun: next.toISOString() } : {}),
+        ...(next ? { nextRun: next } : {}),
         ...(record.lastAutoStart ? { lastAutoStart: record.lastAutoStart } : {}),
       };
     }
     const forced = this.deps.policy().forcedRebuild;
     if (forced && record.builtAt && Date.parse(record.builtAt) < Date.parse(forced.notBefore) && record.state === 'running') {
-      view.forcedRebuild = { at: forced.notBefore, reason: forced.reason };
+      status.forcedRebuild = { at: forced.notBefore, reason: forced.reason };
     }
+    return status;
   }
+}
+
+export interface ScheduleStatus {
+  schedule?: CronSchedule & { description: string; nextRun?: Date; lastAutoStart?: WorkspaceRecord['lastAutoStart'] };
+  forcedRebuild?: { at: string; reason: string };
 }

@@ -8,7 +8,7 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DrydockError, errorMessage } from '../../core/errors';
-import { writeFileAtomic } from './atomicFile';
+import { writeFileAtomic } from '../../files/atomicFile';
 
 export interface StateFileOptions<T> {
   file: string;
@@ -73,7 +73,11 @@ export class StateFile<T> {
       return { ok: false, reason: 'it lacks a valid schemaVersion or state', suffix: 'corrupt' };
     }
     if (schemaVersion > this.options.schemaVersion) {
-      return { ok: false, reason: `it was written by a newer Drydock (schema ${schemaVersion}; this one understands up to ${this.options.schemaVersion})`, suffix: 'newer' };
+      return {
+        ok: false,
+        reason: `it was written by a newer Drydock (schema ${schemaVersion}; this one understands up to ${this.options.schemaVersion})`,
+        suffix: 'newer',
+      };
     }
     return { ok: true, envelope: { schemaVersion, savedAt: typeof savedAt === 'string' ? savedAt : '', state } };
   }

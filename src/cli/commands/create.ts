@@ -1,8 +1,11 @@
-import { paths, type WorkspaceView } from '../../backend/api/protocol';
-import { parseEnvPairs } from '../../core/envPairs';
 import { resolve } from 'node:path';
-import { followOrReplay } from '../followBuild';
+import { followOrReplay } from '../../client/buildFollower';
+import { formatEntry } from '../../client/buildLogFormat';
+import { parseEnvPairs } from '../../core/envPairs';
+import type { PullPolicy, SpecInput } from '../../core/spec';
 import { UsageError, parse, printJson, requireName, specChanges, type Command } from '../context';
+
+const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
 
 export const create: Command = {
   name: 'create',
@@ -39,24 +42,31 @@ Examples:
     const name = requireName(positionals);
     if (!values.image) throw new UsageError('--image is required: the image the workspace is built from');
     if (values['dotfiles-branch'] && !values.dotfiles) throw new UsageError('--dotfiles-branch needs --dotfiles');
-    const spec: Record<string, unknown> = { name, ...specChanges(values) };
+    const spec: SpecInput = { name, ...(await specChanges(values)), image: values.image };
     if (values.env) spec.env = parseEnvPairs(values.env);
     if (values.dotfiles) spec.dotfiles = { url: localPath(values.dotfiles), ...(values['dotfiles-branch'] ? { branch: values['dotfiles-branch'] } : {}) };
     if (values['ssh-key']) spec.sshKey = resolve(values['ssh-key']);
     if (values.secret) spec.secrets = values.secret.map(parseSecret);
     if (values.configure) spec.configurePath = values.configure;
     if (values['hook-timeout']) spec.hookTimeout = values['hook-timeout'];
-    if (values.pull) spec.pullPolicy = values.pull;
+    if (values.pull) spec.pullPolicy = pullPolicy(values.pull);
 
     const client = await context.backend();
-    const created = await client.request<{ workspace: WorkspaceView; buildId?: string }>('POST', paths.workspaces, { spec, build: !values['no-build'] });
+    const created = await client.createWorkspace(spec, { build: !values['no-build'] });
     if (!created.buildId) {
       if (values.json) printJson(context, created.workspace);
       else context.out(`Created ${name} (off). Build it with \`drydock rebuild ${name}\`.`);
       return 0;
     }
-    const status = await followOrReplay(client, name, created.buildId, values.json ? () => undefined : context.out);
-    if (values.json) printJson(context, (await client.request<{ workspace: WorkspaceView }>('GET', paths.workspace(name))).workspace);
+    const quiet = (): void => undefined;
+    const status = await followOrReplay(
+      client,
+      name,
+      created.buildId,
+      values.json ? quiet : (entry) => context.out(formatEntry(entry)),
+      values.json ? quiet : context.out,
+    );
+    if (values.json) printJson(context, await client.workspace(name));
     return status === 'running' ? 0 : 1;
   },
 };
@@ -64,8 +74,16 @@ Examples:
 /** `SRC:TARGET[:MODE]`: the source is a host path, resolved here where the user typed it. */
 export function parseSecret(text: string): { source: string; target: string; mode?: string } {
   const parts = text.split(':');
-  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw new UsageError(`--secret ${text}: write it as SRC:TARGET[:MODE], e.g. ~/.netrc:.netrc:0600`);
+  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1])
+    throw new UsageError(`--secret ${text}: write it as SRC:TARGET[:MODE], e.g. ~/.netrc:.netrc:0600`);
   return { source: resolve(parts[0]), target: parts[1], ...(parts[2] ? { mode: parts[2] } : {}) };
+}
+
+/** `--pull`, checked here because the spec's type takes only the three policies. */
+function pullPolicy(text: string): PullPolicy {
+  const policy = PULL_POLICIES.find((candidate) => candidate === text);
+  if (!policy) throw new UsageError(`--pull ${text}: give always, missing or never`);
+  return policy;
 }
 
 /** A relative dotfiles path is a local repository, made absolute for the backend. */

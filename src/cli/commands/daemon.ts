@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, isBackendDown } from '../../backend/api/client';
-import { paths as api, type Health } from '../../backend/api/protocol';
-import { installService, uninstallService, type ServiceTarget } from '../../backend/daemon/serviceUnit';
+import { DrydockClient } from '../../client/drydockClient';
+import { installService, uninstallService, type ServiceTarget } from '../../client/loginUnit';
+import { isBackendDown } from '../../client/transport';
 import { UsageError, parse, type Command, type CommandContext } from '../context';
 
 const BACKEND_SCRIPT = join(__dirname, 'backend.js');
@@ -29,8 +29,8 @@ Examples:
       case 'run':
         return runForeground();
       case 'start': {
-        const health = await (await context.backend()).request<Health>('GET', api.health);
-        context.out(`The Drydock backend ${health.version} runs (pid ${health.pid}, socket ${context.paths().socketPath}).`);
+        const health = await (await context.backend()).health();
+        context.out(`The Drydock backend ${health.version} runs (pid ${health.pid}, socket ${context.locations().socketPath}).`);
         return 0;
       }
       case 'stop':
@@ -38,14 +38,14 @@ Examples:
       case 'status':
         return status(context);
       case 'install': {
-        const result = await installService(serviceTarget(context));
+        const result = await installService(serviceTarget());
         context.out(`Wrote ${result.path}.`);
         for (const command of result.commands) context.out(`  ran: ${command}`);
         for (const note of result.notes) context.out(note);
         return 0;
       }
       case 'uninstall': {
-        const result = await uninstallService(serviceTarget(context));
+        const result = await uninstallService(serviceTarget());
         context.out(result.removed ? `Removed ${result.path}.` : `Nothing to remove at ${result.path}.`);
         for (const note of result.notes) context.out(note);
         return 0;
@@ -63,9 +63,9 @@ function runForeground(): Promise<number> {
 }
 
 async function status(context: CommandContext): Promise<number> {
-  const client = new ApiClient(context.paths().socketPath);
+  const client = new DrydockClient(context.locations().socketPath);
   try {
-    const health = await client.request<Health>('GET', api.health);
+    const health = await client.health();
     context.out(`running: version ${health.version}, pid ${health.pid}, since ${health.startedAt}`);
     context.out(health.docker.reachable ? `Docker: answers at ${health.docker.endpoint ?? '?'}` : `Docker: unreachable (${health.docker.error ?? 'unknown'})`);
     return 0;
@@ -77,9 +77,9 @@ async function status(context: CommandContext): Promise<number> {
 }
 
 async function stopDaemon(context: CommandContext): Promise<number> {
-  const client = new ApiClient(context.paths().socketPath);
+  const client = new DrydockClient(context.locations().socketPath);
   try {
-    await client.request('POST', api.shutdown);
+    await client.shutdown();
   } catch (error) {
     if (!isBackendDown(error)) throw error;
     context.out('The backend is not running.');
@@ -87,7 +87,10 @@ async function stopDaemon(context: CommandContext): Promise<number> {
   }
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const down = await client.request('GET', api.health).then(() => false, (error: unknown) => isBackendDown(error));
+    const down = await client.health().then(
+      () => false,
+      (error: unknown) => isBackendDown(error),
+    );
     if (down) {
       context.out('The backend stopped.');
       return 0;
@@ -98,13 +101,12 @@ async function stopDaemon(context: CommandContext): Promise<number> {
   return 1;
 }
 
-function serviceTarget(context: CommandContext): ServiceTarget {
+function serviceTarget(): ServiceTarget {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
   for (const name of ['DRYDOCK_STATE_DIR', 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DRYDOCK_POLICY'] as const) {
     const value = process.env[name];
     if (value) env[name] = value;
   }
-  void context;
   return {
     platform: process.platform,
     home: homedir(),

@@ -1,5 +1,5 @@
 import { UsageError, parse, type Command } from '../context';
-import { runInWorkspace } from '../interactive';
+import { runInTerminal } from '../terminalSession';
 
 export const exec: Command = {
   name: 'exec',
@@ -21,25 +21,6 @@ Examples:
     if (!name) throw new UsageError('missing NAME');
     if (command.length === 0) throw new UsageError('missing the command after --');
     const tty = values['no-tty'] ? false : (values.tty ?? (Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY)));
-    return runInWorkspace(await context.backend(), name, command, tty);
-  },
-};
-
-export const shell: Command = {
-  name: 'shell',
-  summary: 'open an interactive shell in a workspace',
-  usage: `drydock shell NAME [--shell PATH]
-
-An interactive login shell (bash if the image has it, else sh) as the
-workspace user, in home.
-
-Example:
-  drydock shell api`,
-  async run(context) {
-    const { values, positionals } = parse(context.args, { shell: { type: 'string' } });
-    const name = positionals[0];
-    if (!name) throw new UsageError('missing NAME');
-    const command = values.shell ? [values.shell, '-l'] : ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'];
-    return runInWorkspace(await context.backend(), name, command, Boolean(process.stdin.isTTY));
+    return runInTerminal(await context.backend(), name, command, tty);
   },
 };

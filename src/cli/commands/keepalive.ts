@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { paths } from '../../backend/api/protocol';
 import { UsageError, parse, type Command } from '../context';
 
 const LEASE_TTL = '2m';
@@ -24,8 +23,8 @@ Example:
     const command = context.args.slice(separator + 1);
     if (!name || command.length === 0) throw new UsageError('give NAME and a command after --');
     const client = await context.backend();
-    const { leaseId } = await client.request<{ leaseId: string }>('POST', paths.leases(name), { holder: `keepalive ${command.join(' ').slice(0, 100)}`, ttl: LEASE_TTL });
-    const renew = setInterval(() => void client.request('PUT', paths.lease(name, leaseId), { holder: 'keepalive', ttl: LEASE_TTL }).catch(() => undefined), RENEW_EVERY_MS);
+    const { leaseId } = await client.holdLease(name, `keepalive ${command.join(' ').slice(0, 100)}`, LEASE_TTL);
+    const renew = setInterval(() => void client.renewLease(name, leaseId, 'keepalive', LEASE_TTL).catch(() => undefined), RENEW_EVERY_MS);
     try {
       return await new Promise<number>((resolve) => {
         const [program = '', ...programArgs] = command;
@@ -38,7 +37,7 @@ Example:
       });
     } finally {
       clearInterval(renew);
-      await client.request('DELETE', paths.lease(name, leaseId)).catch(() => undefined);
+      await client.releaseLease(name, leaseId).catch(() => undefined);
     }
   },
 };

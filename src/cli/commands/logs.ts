@@ -1,13 +1,7 @@
-import { paths, type WorkspaceView } from '../../backend/api/protocol';
+import { followBuild } from '../../client/buildFollower';
+import { formatEntry } from '../../client/buildLogFormat';
 import { isDrydockError } from '../../core/errors';
-import { followBuild } from '../followBuild';
 import { parse, requireName, type Command } from '../context';
-
-interface BuildInfo {
-  buildId: string;
-  modifiedAt: string;
-  sizeBytes: number;
-}
 
 export const logs: Command = {
   name: 'logs',
@@ -27,25 +21,25 @@ Examples:
     const client = await context.backend();
     if (values.follow) {
       try {
-        const status = await followBuild(client, name, context.out);
+        const status = await followBuild(client, name, (entry) => context.out(formatEntry(entry)));
         return status === 'running' ? 0 : 1;
       } catch (error) {
         if (!isDrydockError(error, 'not_found')) throw error;
         context.err(`${name} is not building; showing its last build.`);
       }
     }
-    const { builds } = await client.request<{ builds: BuildInfo[] }>('GET', paths.builds(name));
+    const builds = await client.builds(name);
     if (values.list) {
       for (const build of builds) context.out(`${build.buildId}  ${build.modifiedAt}  ${build.sizeBytes} bytes`);
       return 0;
     }
     const buildId = values.build ?? builds[0]?.buildId;
     if (!buildId) {
-      const { workspace } = await client.request<{ workspace: WorkspaceView }>('GET', paths.workspace(name));
+      const workspace = await client.workspace(name);
       context.out(`${workspace.name} has no builds yet; build it with \`drydock rebuild ${name}\`.`);
       return 0;
     }
-    context.out((await client.text(paths.buildLog(name, buildId))).trimEnd());
+    context.out((await client.buildLog(name, buildId)).trimEnd());
     return 0;
   },
 };

@@ -1,4 +1,3 @@
-import { paths, type WorkspaceView } from '../../backend/api/protocol';
 import { parse, printJson, table, type Command } from '../context';
 
 export const ls: Command = {
@@ -13,7 +12,7 @@ Examples:
   drydock ls --json | jq '.[].name'`,
   async run(context) {
     const { values } = parse(context.args, { json: { type: 'boolean' } }, false);
-    const { workspaces } = await (await context.backend()).request<{ workspaces: WorkspaceView[] }>('GET', paths.workspaces);
+    const workspaces = await (await context.backend()).listWorkspaces();
     if (values.json) {
       printJson(context, workspaces);
       return 0;
@@ -23,7 +22,13 @@ Examples:
       return 0;
     }
     const rows = [['NAME', 'STATE', 'IMAGE', 'LAST BUILD']];
-    for (const workspace of workspaces) rows.push([workspace.name, workspace.state, workspace.image, workspace.lastBuild ? `${workspace.lastBuild.status} ${workspace.lastBuild.finishedAt ?? workspace.lastBuild.startedAt}` : '-']);
+    for (const workspace of workspaces)
+      rows.push([
+        workspace.name,
+        workspace.state,
+        workspace.image,
+        workspace.lastBuild ? `${workspace.lastBuild.status} ${workspace.lastBuild.finishedAt ?? workspace.lastBuild.startedAt}` : '-',
+      ]);
     context.out(table(rows));
     return 0;
   },

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { paths, type PolicyView } from '../../backend/api/protocol';
+import type { PolicyDocument } from '../../api/views';
 import { errorMessage } from '../../core/errors';
 import { UsageError, parse, printJson, type Command } from '../context';
 
@@ -22,7 +22,7 @@ Examples:
       const file = positionals[1];
       if (!file) throw new UsageError('missing FILE');
       try {
-        // Loaded only here: the policy schema pulls in zod, which no other command needs.
+        // Loaded only here: the policy schema pulls in zod, which most commands never need.
         const { parsePolicy } = await import('../../core/policy');
         parsePolicy(JSON.parse(await readFile(file, 'utf8')) as unknown, file);
       } catch (error) {
@@ -33,14 +33,32 @@ Examples:
       return 0;
     }
     if (action !== 'show') throw new UsageError(`unknown policy action "${action}"`);
-    const view = await (await context.backend()).request<PolicyView>('GET', paths.policy);
+    const view = await (await context.backend()).policy();
     if (values.json) {
       printJson(context, view);
       return 0;
     }
     context.out(`Policy: ${view.source === 'file' ? view.path : `built-in defaults (no ${view.path})`}`);
-    context.out(JSON.stringify(view.policy, null, 2));
+    context.out(JSON.stringify(asPolicyFile(view.policy), null, 2));
     if (view.error) context.err(`problem: ${view.error}`);
     return view.error ? 1 : 0;
   },
 };
+
+/** The policy as its file would say it: the file's keys, in the file's order, and nothing else. */
+function asPolicyFile(policy: PolicyDocument): PolicyDocument {
+  const { autoOff, forcedRebuild } = policy;
+  return {
+    autoOff: {
+      default: autoOff.default,
+      allowUserChange: autoOff.allowUserChange,
+      allowDisable: autoOff.allowDisable,
+      ...(autoOff.min !== undefined ? { min: autoOff.min } : {}),
+      ...(autoOff.max !== undefined ? { max: autoOff.max } : {}),
+      ...(autoOff.maxExtension !== undefined ? { maxExtension: autoOff.maxExtension } : {}),
+      ...(autoOff.maxLease !== undefined ? { maxLease: autoOff.maxLease } : {}),
+      warnBefore: autoOff.warnBefore,
+    },
+    ...(forcedRebuild ? { forcedRebuild: { builtAfter: forcedRebuild.builtAfter, reason: forcedRebuild.reason } } : {}),
+  };
+}

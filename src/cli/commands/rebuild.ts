@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
-import { paths, type BuildStarted, type FileChangeView, type WorkspaceView } from '../../backend/api/protocol';
+import { followOrReplay } from '../../client/buildFollower';
+import { formatEntry } from '../../client/buildLogFormat';
+import type { DrydockClient } from '../../client/drydockClient';
 import { errorMessage } from '../../core/errors';
-import { followOrReplay } from '../followBuild';
 import { parse, requireName, specChanges, type Command, type CommandContext } from '../context';
 
 export const rebuild: Command = {
@@ -30,6 +31,7 @@ Examples:
       yes: { type: 'boolean', short: 'y' },
       all: { type: 'boolean' },
     });
+    const changes = await specChanges(values);
     const client = await context.backend();
     if (values.all) return rebuildAll(context, Boolean(values.yes));
     const name = requireName(positionals);
@@ -37,15 +39,15 @@ Examples:
       context.err('Rebuild cancelled; nothing was changed.');
       return 1;
     }
-    const started = await client.request<BuildStarted>('POST', paths.rebuild(name), { changes: specChanges(values) });
-    const status = await followOrReplay(client, name, started.buildId, context.out);
+    const started = await client.rebuild(name, changes);
+    const status = await follow(context, client, name, started.buildId);
     return status === 'running' ? 0 : 1;
   },
 };
 
 async function rebuildAll(context: CommandContext, yes: boolean): Promise<number> {
   const client = await context.backend();
-  const { workspaces } = await client.request<{ workspaces: WorkspaceView[] }>('GET', paths.workspaces);
+  const workspaces = await client.listWorkspaces();
   const results: string[] = [];
   for (const workspace of workspaces) {
     if (!yes && context.isTty && process.stdin.isTTY && !(await confirm(context, workspace.name))) {
@@ -54,8 +56,8 @@ async function rebuildAll(context: CommandContext, yes: boolean): Promise<number
     }
     context.out(`### ${workspace.name}`);
     try {
-      const started = await client.request<BuildStarted>('POST', paths.rebuild(workspace.name), { changes: {} });
-      results.push(`${workspace.name}: ${await followOrReplay(client, workspace.name, started.buildId, context.out)}`);
+      const started = await client.rebuild(workspace.name);
+      results.push(`${workspace.name}: ${await follow(context, client, workspace.name, started.buildId)}`);
     } catch (error) {
       results.push(`${workspace.name}: failed (${errorMessage(error)})`);
     }
@@ -64,9 +66,14 @@ async function rebuildAll(context: CommandContext, yes: boolean): Promise<number
   return results.some((line) => !/: (running|skipped)$/.test(line)) ? 1 : 0;
 }
 
+/** Prints the build as it runs (or its log, if it already ended) and resolves with its status. */
+function follow(context: CommandContext, client: DrydockClient, name: string, buildId: string): Promise<string> {
+  return followOrReplay(client, name, buildId, (entry) => context.out(formatEntry(entry)), context.out);
+}
+
 async function confirm(context: CommandContext, name: string): Promise<boolean> {
   const client = await context.backend();
-  const { changes } = await client.request<{ changes: FileChangeView[] }>('GET', paths.rebuildSafety(name));
+  const changes = await client.rebuildSafety(name);
   if (changes.length === 0) return true;
   context.out(`Rebuilding ${name} discards these changes made outside home:`);
   for (const change of changes.slice(0, 30)) context.out(`  ${change.kind.padEnd(8)} ${change.path}`);

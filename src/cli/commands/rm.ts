@@ -1,5 +1,5 @@
-import { paths } from '../../backend/api/protocol';
 import { UsageError, parse, requireName, type Command } from '../context';
+import { homeVolumeName } from '../../core/names';
 
 export const rm: Command = {
   name: 'rm',
@@ -17,8 +17,8 @@ Examples:
     const { values, positionals } = parse(context.args, { 'delete-home': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } });
     const name = requireName(positionals);
     if (values['delete-home'] && !values.yes) throw new UsageError('--delete-home deletes every file in the home volume for good; add --yes to confirm');
-    await (await context.backend()).request('DELETE', `${paths.workspace(name)}${values['delete-home'] ? '?deleteHome=true' : ''}`);
-    context.out(values['delete-home'] ? `Deleted ${name} and its home volume.` : `Deleted ${name}; its home volume drydock-${name}-home is kept.`);
+    await (await context.backend()).deleteWorkspace(name, { deleteHome: Boolean(values['delete-home']) });
+    context.out(values['delete-home'] ? `Deleted ${name} and its home volume.` : `Deleted ${name}; its home volume ${homeVolumeName(name)} is kept.`);
     return 0;
   },
 };

@@ -1,4 +1,4 @@
-import { paths, type WorkspaceView } from '../../backend/api/protocol';
+import type { ScheduleRequest } from '../../api/schemas';
 import { UsageError, parse, requireName, type Command } from '../context';
 
 export const schedule: Command = {
@@ -19,14 +19,18 @@ Examples:
     const { values, positionals } = parse(context.args, { weekdays: { type: 'string' }, tz: { type: 'string' } });
     const name = requireName(positionals);
     const cron = positionals[1];
-    let body: Record<string, unknown>;
+    let body: ScheduleRequest;
     if (cron === 'off' && !values.weekdays) body = { off: true };
     else if (values.weekdays && !cron) body = { weekdays: values.weekdays };
     else if (cron && !values.weekdays) body = { cron };
     else throw new UsageError('give either "CRON", --weekdays HH:MM, or off');
     if (values.tz) body.timeZone = values.tz;
-    const { workspace } = await (await context.backend()).request<{ workspace: WorkspaceView }>('PUT', paths.schedule(name), body);
-    context.out(workspace.schedule ? `${name} starts ${workspace.schedule.description}; next: ${workspace.schedule.nextRun ?? 'never'}.` : `${name} has no auto-start schedule.`);
+    const workspace = await (await context.backend()).setSchedule(name, body);
+    context.out(
+      workspace.schedule
+        ? `${name} starts ${workspace.schedule.description}; next: ${workspace.schedule.nextRun ?? 'never'}.`
+        : `${name} has no auto-start schedule.`,
+    );
     return 0;
   },
 };

@@ -1,4 +1,3 @@
-import { paths, type WorkspaceView } from '../../backend/api/protocol';
 import { parse, printJson, requireName, type Command } from '../context';
 
 export const status: Command = {
@@ -12,7 +11,7 @@ Examples:
   async run(context) {
     const { values, positionals } = parse(context.args, { json: { type: 'boolean' } });
     const name = requireName(positionals);
-    const { workspace } = await (await context.backend()).request<{ workspace: WorkspaceView }>('GET', paths.workspace(name));
+    const workspace = await (await context.backend()).workspace(name);
     if (values.json) {
       printJson(context, workspace);
       return 0;
@@ -27,12 +26,27 @@ Examples:
       ['Home volume', workspace.homeVolume],
       ['Dotfiles', workspace.dotfiles ? `${workspace.dotfiles.url}${workspace.dotfiles.branch ? ` (${workspace.dotfiles.branch})` : ''}` : undefined],
       ['Built', workspace.builtAt],
-      ['Auto-off', workspace.autoOff ? `${workspace.autoOff.threshold} (${workspace.autoOff.source}${workspace.autoOff.locked ? `, locked: ${workspace.autoOff.lockedReason ?? 'by policy'}` : ''})` : undefined],
+      [
+        'Auto-off',
+        workspace.autoOff
+          ? `${workspace.autoOff.threshold} (${workspace.autoOff.source}${workspace.autoOff.locked ? `, locked: ${workspace.autoOff.lockedReason ?? 'by policy'}` : ''})`
+          : undefined,
+      ],
       ['Deadline', workspace.deadline ? `${workspace.deadline}${workspace.leases ? ` (held by ${workspace.leases} lease(s))` : ''}` : undefined],
       ['Auto-start', workspace.schedule ? `${workspace.schedule.description}; next ${workspace.schedule.nextRun ?? 'never'}` : 'none'],
-      ['Last start', workspace.schedule?.lastAutoStart ? `${workspace.schedule.lastAutoStart.status} at ${workspace.schedule.lastAutoStart.at}${workspace.schedule.lastAutoStart.message ? `: ${workspace.schedule.lastAutoStart.message}` : ''}` : undefined],
+      [
+        'Last start',
+        workspace.schedule?.lastAutoStart
+          ? `${workspace.schedule.lastAutoStart.status} at ${workspace.schedule.lastAutoStart.at}${workspace.schedule.lastAutoStart.message ? `: ${workspace.schedule.lastAutoStart.message}` : ''}`
+          : undefined,
+      ],
       ['Forced', workspace.forcedRebuild ? `rebuild at ${workspace.forcedRebuild.at}: ${workspace.forcedRebuild.reason}` : undefined],
-      ['Last build', workspace.lastBuild ? `${workspace.lastBuild.buildId} ${workspace.lastBuild.status}${workspace.lastBuild.message ? `: ${workspace.lastBuild.message}` : ''}` : undefined],
+      [
+        'Last build',
+        workspace.lastBuild
+          ? `${workspace.lastBuild.buildId} ${workspace.lastBuild.status}${workspace.lastBuild.message ? `: ${workspace.lastBuild.message}` : ''}`
+          : undefined,
+      ],
     ];
     for (const [label, value] of lines) if (value !== undefined) context.out(`${`${label}:`.padEnd(13)} ${value}`);
     for (const warning of workspace.lastBuild?.warnings ?? []) context.out(`warning:      ${warning}`);

@@ -1,4 +1,3 @@
-import { paths, type WorkspaceView } from '../../backend/api/protocol';
 import { parse, requireName, type Command } from '../context';
 
 export const stop: Command = {
@@ -14,7 +13,7 @@ Example:
   async run(context) {
     const { positionals } = parse(context.args, {});
     const name = requireName(positionals);
-    const { workspace } = await (await context.backend()).request<{ workspace: WorkspaceView }>('POST', paths.stop(name));
+    const workspace = await (await context.backend()).stop(name);
     context.out(`${name} is ${workspace.state}; its home volume ${workspace.homeVolume} is kept.`);
     return 0;
   },

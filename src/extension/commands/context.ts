@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ApiClient } from '../../backend/api/client';
+import type { DrydockClient } from '../../client/drydockClient';
 import { errorMessage, isDrydockError } from '../../core/errors';
 import type { ActivityTracker } from '../activityTracker';
 import type { BackendConnection } from '../backendConnection';
@@ -18,7 +18,12 @@ export interface CommandContext {
 }
 
 /** The workspace a command is about: the tree item it was run on, a name, or one the user picks. */
-export async function chooseWorkspace(context: CommandContext, argument: unknown, placeHolder: string, filter?: (state: string) => boolean): Promise<string | undefined> {
+export async function chooseWorkspace(
+  context: CommandContext,
+  argument: unknown,
+  placeHolder: string,
+  filter?: (state: string) => boolean,
+): Promise<string | undefined> {
   if (typeof argument === 'string') return argument;
   const node = argument as TreeNode | undefined;
   if (node?.kind === 'workspace') return node.workspace.name;
@@ -37,7 +42,7 @@ export async function chooseWorkspace(context: CommandContext, argument: unknown
   return picked?.label;
 }
 
-export async function api(context: CommandContext): Promise<ApiClient> {
+export async function api(context: CommandContext): Promise<DrydockClient> {
   return context.connection.api();
 }
 

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { paths } from '../../backend/api/protocol';
-import { parseMemory } from '../../core/memory';
-import { WORKSPACE_NAME } from '../../core/names';
 import { checkDotfilesUrl } from '../../core/hookPlan';
+import { parseMemory } from '../../core/memory';
+import { USER_NAME, WORKSPACE_NAME } from '../../core/names';
+import type { SpecInput } from '../../core/spec';
 import { api, reportError, type CommandContext } from './context';
 
 /** Create Workspace: a multi-step input validated as you type, then a build followed in the output channel. */
@@ -12,12 +12,22 @@ export async function createWorkspace(context: CommandContext): Promise<void> {
   const name = await vscode.window.showInputBox({
     title: 'Create Workspace (1/5): name',
     prompt: 'Lowercase letters, digits and dashes',
-    validateInput: (value) => (!WORKSPACE_NAME.test(value) ? 'Use 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit.' : taken.has(value) ? `${value} exists already.` : undefined),
+    validateInput: (value) =>
+      !WORKSPACE_NAME.test(value)
+        ? 'Use 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit.'
+        : taken.has(value)
+          ? `${value} exists already.`
+          : undefined,
   });
   if (!name) return;
   const image = await pickImage(context, settings.get<string>('defaultImage', ''));
   if (!image) return;
-  const user = await vscode.window.showInputBox({ title: 'Create Workspace (3/5): user', prompt: "The image's user (empty: the image's USER)", value: settings.get<string>('defaultUser', ''), validateInput: (value) => (value && !/^[a-z_][a-z0-9_-]{0,31}$/.test(value) ? 'A POSIX user name, e.g. dev.' : undefined) });
+  const user = await vscode.window.showInputBox({
+    title: 'Create Workspace (3/5): user',
+    prompt: "The image's user (empty: the image's USER)",
+    value: settings.get<string>('defaultUser', ''),
+    validateInput: (value) => (value && !USER_NAME.test(value) ? 'A POSIX user name, e.g. dev.' : undefined),
+  });
   if (user === undefined) return;
   const resources = await vscode.window.showInputBox({
     title: 'Create Workspace (4/5): CPUs and memory',
@@ -35,15 +45,26 @@ export async function createWorkspace(context: CommandContext): Promise<void> {
     },
   });
   if (resources === undefined) return;
-  const dotfiles = await vscode.window.showInputBox({ title: 'Create Workspace (5/5): dotfiles repository', prompt: 'Optional: https://github.com/you/dotfiles', validateInput: (value) => (value ? checkDotfilesUrl(value) : undefined) });
+  const dotfiles = await vscode.window.showInputBox({
+    title: 'Create Workspace (5/5): dotfiles repository',
+    prompt: 'Optional: https://github.com/you/dotfiles',
+    validateInput: (value) => (value ? checkDotfilesUrl(value) : undefined),
+  });
   if (dotfiles === undefined) return;
 
   const [cpus, memory] = resources.trim() ? resources.trim().split(/\s+/) : [];
-  const spec: Record<string, unknown> = { name, image, ...(user ? { user } : {}), ...(cpus ? { cpus: Number(cpus) } : {}), ...(memory ? { memory } : {}), ...(dotfiles ? { dotfiles: { url: dotfiles } } : {}) };
+  const spec: SpecInput = {
+    name,
+    image,
+    ...(user ? { user } : {}),
+    ...(cpus ? { cpus: Number(cpus) } : {}),
+    ...(memory ? { memory } : {}),
+    ...(dotfiles ? { dotfiles: { url: dotfiles } } : {}),
+  };
   try {
     context.output.reveal(name);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating ${name}...` }, async () => {
-      await (await api(context)).request('POST', paths.workspaces, { spec, build: true });
+      await (await api(context)).createWorkspace(spec, { build: true });
     });
     if (!context.current.name) await context.current.set(name);
   } catch (error) {

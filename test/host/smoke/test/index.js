@@ -1,5 +1,5 @@
 // The smoke check's test module: what @vscode/test-electron or
-// test/host/codeServer.mjs runExtensionTests loads inside the extension host.
+// src/devhost/codeServer.mjs runExtensionTests loads inside the extension host.
 // No mocha here on purpose: run() asserts by hand and rejects on failure.
 const assert = require('node:assert');
 const vscode = require('vscode');

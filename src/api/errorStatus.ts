@@ -1,0 +1,18 @@
+import type { ErrorCode } from '../core/errors';
+
+/** The HTTP status the API answers for each error code (clients read the code from the body). */
+export const STATUS_FOR: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  busy: 409,
+  conflict: 409,
+  image_missing: 422,
+  user_missing: 422,
+  policy_refused: 403,
+  docker_unreachable: 503,
+  backend_down: 503,
+  docker_error: 502,
+  hook_failed: 500,
+  interrupted: 500,
+  internal: 500,
+};

@@ -1,0 +1,163 @@
+import type { ErrorCode } from '../core/errors';
+import type { WorkspaceState } from '../core/state';
+
+/**
+ * The wire views: what the backend sends its clients, as JSON. The backend's
+ * domain has its own types; its API layer maps them to these at the edge
+ * (src/backend/api/wireViews.ts), so the two can evolve apart.
+ */
+
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string; field?: string };
+}
+
+export interface Health {
+  status: 'ok';
+  version: string;
+  pid: number;
+  startedAt: string;
+  docker: { reachable: boolean; endpoint?: string; error?: string };
+}
+
+export type BuildStatus = 'building' | 'running' | 'failed' | 'interrupted';
+
+export interface BuildSummaryView {
+  buildId: string;
+  status: BuildStatus;
+  startedAt: string;
+  finishedAt?: string;
+  message?: string;
+  warnings?: string[];
+}
+
+export interface AutoOffView {
+  /** The workspace's own setting: "inherit", "off" or a duration such as "90m". */
+  setting: string;
+  /** What is in force: "off" or a duration. */
+  threshold: string;
+  source: string;
+  locked: boolean;
+  lockedReason?: string;
+}
+
+export interface ScheduleView {
+  expression: string;
+  timeZone: string;
+  description: string;
+  nextRun?: string;
+  lastAutoStart?: { scheduledFor: string; at: string; status: string; message?: string };
+}
+
+export interface WorkspaceView {
+  name: string;
+  state: WorkspaceState;
+  image: string;
+  user?: string;
+  cpus?: number;
+  memory?: string;
+  /** The names of the variables set (never their values). */
+  env: string[];
+  homeVolume: string;
+  containerId?: string;
+  dotfiles?: { url: string; branch?: string };
+  lastBuild?: BuildSummaryView;
+  /** When the running container was built (ISO). */
+  builtAt?: string;
+  createdAt: string;
+  autoOff?: AutoOffView;
+  /** When auto-off stops it (ISO), while running with auto-off on. */
+  deadline?: string;
+  leases?: number;
+  schedule?: ScheduleView;
+  /** A rebuild the organization policy requires, when this workspace was built before its time. */
+  forcedRebuild?: { at: string; reason: string };
+}
+
+/** The organization policy in the policy file's own words (durations as text). */
+export interface PolicyDocument {
+  autoOff: {
+    default: string;
+    allowUserChange: boolean;
+    allowDisable: boolean;
+    min?: string;
+    max?: string;
+    maxExtension?: string;
+    maxLease?: string;
+    warnBefore: string[];
+  };
+  forcedRebuild?: { builtAfter: string; reason: string };
+}
+
+export interface PolicyView {
+  path: string;
+  /** Where the policy in force came from: the file, or built-in defaults. */
+  source: 'file' | 'built-in';
+  policy: PolicyDocument;
+  /** The current file's problem when it is invalid (the last valid policy stays in force). */
+  error?: string;
+}
+
+export interface BuildStartedView {
+  buildId: string;
+  workspace: WorkspaceView;
+}
+
+export interface CreatedView {
+  workspace: WorkspaceView;
+  /** Present when the build was started too. */
+  buildId?: string;
+}
+
+export interface ExecStartedView {
+  execId: string;
+}
+
+export interface ExecStatusView {
+  running: boolean;
+  exitCode?: number;
+}
+
+export interface FileChangeView {
+  path: string;
+  kind: 'changed' | 'added' | 'deleted';
+}
+
+export interface BuildInfoView {
+  buildId: string;
+  modifiedAt: string;
+  sizeBytes: number;
+}
+
+export interface LeaseView {
+  leaseId: string;
+  expiresAt: string;
+}
+
+export type BuildLogEntryKind = 'step-start' | 'output' | 'info' | 'warn' | 'step-end' | 'result' | 'truncated';
+
+export interface BuildLogEntryView {
+  seq: number;
+  time: string;
+  kind: BuildLogEntryKind;
+  stream?: 'stdout' | 'stderr';
+  step?: string;
+  text: string;
+  exitCode?: number;
+  durationMs?: number;
+  status?: string;
+  note?: string;
+}
+
+/** What GET /v1/events sends, one JSON object per server-sent event. */
+export type DaemonEvent =
+  | { type: 'workspace'; workspace: WorkspaceView }
+  | { type: 'workspace-removed'; name: string }
+  | { type: 'build-log'; workspace: string; buildId: string; entry: BuildLogEntryView }
+  | { type: 'docker'; reachable: boolean; error?: string }
+  | { type: 'warning'; workspace?: string; message: string }
+  | { type: 'deadline-warning'; workspace: string; deadline: string; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
+  | { type: 'auto-stopped'; workspace: string; message: string }
+  | { type: 'auto-start'; workspace: string; status: 'started' | 'failed' | 'retrying'; message: string };
+
+/** What GET .../builds/current/stream sends: first the build's id, then its log entries until the result. */
+export type BuildStreamEvent = { event: 'build'; data: { buildId: string } } | { event: 'message'; data: BuildLogEntryView };

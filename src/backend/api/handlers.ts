@@ -1,0 +1,169 @@
+import type { Socket } from 'node:net';
+import type {
+  EndpointName,
+  Endpoints,
+  EventOf,
+  JsonEndpointName,
+  ParamsOf,
+  ParsedBodyOf,
+  ParsedQueryOf,
+  ResponseOf,
+  StreamEndpointName,
+} from '../../api/endpoints';
+import type { Health } from '../../api/views';
+import { parseDuration } from '../../core/duration';
+import { DrydockError } from '../../core/errors';
+import type { AutoOffManager } from '../autooff/autoOffManager';
+import type { BuildLogStore } from '../builds/logStore';
+import type { Scheduler } from '../schedule/scheduler';
+import type { ExecSessions } from '../workspaces/execSessions';
+import type { WorkspaceService } from '../workspaces/workspaceService';
+import type { EventFeed } from './eventFeed';
+import { buildLogEntryView, fileChangeView, type WireViews } from './wireViews';
+
+/** Where a stream handler writes its events; `onClose` runs when the client goes away. */
+export interface EventSink<Event> {
+  send(event: Event): void;
+  end(): void;
+  onClose(listener: () => void): void;
+}
+
+type JsonHandler<K extends JsonEndpointName> = (request: {
+  params: ParamsOf<K>;
+  body: ParsedBodyOf<K>;
+  query: ParsedQueryOf<K>;
+}) => ResponseOf<K> | Promise<ResponseOf<K>>;
+type StreamHandler<K extends StreamEndpointName> = (request: { params: ParamsOf<K> }, sink: EventSink<EventOf<K>>) => void;
+type HandlerFor<K extends EndpointName> = K extends JsonEndpointName
+  ? JsonHandler<K>
+  : K extends StreamEndpointName
+    ? StreamHandler<K>
+    : Endpoints[K] extends { kind: 'text' }
+      ? (request: { params: ParamsOf<K> }) => Promise<string>
+      : (request: { params: ParamsOf<K> }, socket: Socket, head: Buffer) => Promise<void>;
+
+/** One handler per endpoint of the table: a missing one, or one answering the wrong type, does not compile. */
+export type Handlers = { [K in EndpointName]: HandlerFor<K> };
+
+export interface HandlerDeps {
+  service: WorkspaceService;
+  sessions: ExecSessions;
+  logs: BuildLogStore;
+  feed: EventFeed;
+  views: WireViews;
+  autoOff: AutoOffManager;
+  scheduler: Scheduler;
+  health: () => Health;
+  shutdown: () => void;
+}
+
+/** An attached exec session is work in progress: it holds a busy lease until it ends. */
+const EXEC_LEASE_MS = 24 * 60 * 60_000;
+
+/** The API's handlers: each validates nothing itself (the router did), calls the domain, and maps the answer to its wire view. */
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { service, sessions, logs, feed, views, autoOff, scheduler } = deps;
+  return {
+    health: () => deps.health(),
+    version: () => ({ version: deps.health().version }),
+    shutdown: () => {
+      // Answer first: the shutdown closes this connection.
+      setImmediate(deps.shutdown);
+      return { stopping: true };
+    },
+    policy: () => views.policy(),
+    events: (_request, sink) => {
+      for (const workspace of views.workspaces()) sink.send({ type: 'workspace', workspace });
+      sink.onClose(feed.subscribe((event) => sink.send(event)));
+    },
+
+    listWorkspaces: () => ({ workspaces: views.workspaces() }),
+    createWorkspace: async ({ body }) => {
+      const created = await service.create(body.spec, body.build);
+      return { workspace: views.workspace(created.name), ...(created.build ? { buildId: created.build.id } : {}) };
+    },
+    getWorkspace: ({ params }) => ({ workspace: views.workspace(params.name) }),
+    deleteWorkspace: async ({ params, query }) => {
+      const deleteHome = query.deleteHome === 'true';
+      await service.delete(params.name, deleteHome);
+      return { deleted: params.name, homeDeleted: deleteHome };
+    },
+    rebuild: ({ params, body }) => {
+      const build = service.rebuild(params.name, body.changes);
+      return { buildId: build.id, workspace: views.workspace(params.name) };
+    },
+    stop: async ({ params }) => {
+      await service.stop(params.name);
+      return { workspace: views.workspace(params.name) };
+    },
+    rebuildSafety: async ({ params }) => ({ changes: (await service.rebuildSafety(params.name)).map(fileChangeView) }),
+
+    listBuilds: async ({ params }) => {
+      service.record(params.name);
+      return { builds: (await logs.list(params.name)).map(({ buildId, modifiedAt, sizeBytes }) => ({ buildId, modifiedAt, sizeBytes })) };
+    },
+    buildLog: ({ params }) => logs.read(params.name, params.buildId),
+    followBuild: ({ params }, sink) => {
+      const build = service.currentBuild(params.name);
+      if (!build) throw new DrydockError('not_found', `workspace ${params.name} is not building; see its last build with \`drydock logs ${params.name}\`.`);
+      sink.send({ event: 'build', data: { buildId: build.id } });
+      sink.onClose(
+        build.log.subscribe((entry) => {
+          sink.send({ event: 'message', data: buildLogEntryView(entry) });
+          if (entry.kind === 'result') sink.end();
+        }),
+      );
+    },
+
+    startExec: ({ params, body }) => sessions.start(params.name, body),
+    attachExec: async ({ params }, socket, head) => {
+      const { stream, workspace } = await sessions.attach(params.execId);
+      let lease: string | undefined;
+      try {
+        lease = autoOff.hold(workspace, 'exec session', EXEC_LEASE_MS).leaseId;
+      } catch {
+        // A workspace without a clock (auto-off off) needs no lease.
+      }
+      const release = (): void => {
+        if (lease) autoOff.release(workspace, lease);
+        lease = undefined;
+      };
+      stream.once('close', release);
+      socket.once('close', release);
+      socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+      if (head.length > 0) stream.write(head);
+      stream.pipe(socket);
+      socket.pipe(stream);
+      stream.on('end', () => socket.end());
+      stream.on('error', () => socket.destroy());
+      socket.on('error', () => stream.destroy());
+      socket.on('close', () => stream.destroy());
+    },
+    resizeExec: async ({ params, body }) => {
+      await sessions.resize(params.execId, body.columns, body.rows);
+      return { resized: true };
+    },
+    execStatus: ({ params }) => sessions.status(params.execId),
+
+    activity: ({ params }) => ({ deadline: autoOff.activity(params.name) ?? null }),
+    extend: ({ params, body }) => {
+      const by = body.until !== undefined ? { until: Date.parse(body.until) } : { durationMs: parseDuration(body.duration ?? '', 'duration') };
+      return { deadline: autoOff.extendBy(params.name, by) ?? null };
+    },
+    setAutoOff: async ({ params, body }) => {
+      await autoOff.setAutoOff(params.name, body.setting);
+      return { workspace: views.workspace(params.name) };
+    },
+    setSchedule: async ({ params, body }) => {
+      service.record(params.name);
+      await scheduler.set(params.name, body);
+      return { workspace: views.workspace(params.name) };
+    },
+    holdLease: ({ params, body }) => autoOff.hold(params.name, body.holder, parseDuration(body.ttl, 'ttl')),
+    renewLease: ({ params, body }) => autoOff.renew(params.name, params.leaseId, parseDuration(body.ttl, 'ttl')),
+    releaseLease: ({ params }) => {
+      autoOff.release(params.name, params.leaseId);
+      return { released: true };
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { z } from 'zod';
+import { endpoints, type AnyEndpoint, type EndpointName } from '../../api/endpoints';
+import { DrydockError } from '../../core/errors';
+import { WORKSPACE_NAME } from '../../core/names';
+import type { Handlers } from './handlers';
+import { parseBody, readJson, sendJson, startEventStream } from './http';
+import { bodySchemas, querySchemas } from './validation';
+
+interface Route {
+  name: EndpointName;
+  endpoint: AnyEndpoint;
+  pattern: RegExp;
+  paramNames: string[];
+}
+
+type Match = { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
+
+/** Untyped views of the typed handlers, for dispatch by name (their types were checked where they were written). */
+type AnyJsonHandler = (request: { params: Record<string, string>; body: unknown; query: unknown }) => unknown;
+type AnyStreamHandler = (
+  request: { params: Record<string, string> },
+  sink: { send(event: unknown): void; end(): void; onClose(listener: () => void): void },
+) => void;
+type AnyTextHandler = (request: { params: Record<string, string> }) => Promise<string>;
+type AnyUpgradeHandler = (request: { params: Record<string, string> }, socket: Socket, head: Buffer) => Promise<void>;
+
+/**
+ * Routes requests by the endpoint table: the paths are written once, in
+ * src/api/endpoints.ts. Path parameters are decoded and checked here
+ * (a workspace name must be one), bodies and queries by their schemas.
+ */
+export class Router {
+  private readonly routes: Route[] = (Object.keys(endpoints) as EndpointName[]).map((name) => compile(name, endpoints[name]));
+
+  constructor(private readonly handlers: Handlers) {}
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://drydock');
+    const match = this.match(request.method ?? 'GET', url.pathname);
+    if (!match) throw new DrydockError('not_found', `no such API path: ${url.pathname}; this backend speaks /v1.`);
+    if ('allowed' in match) {
+      const error = new DrydockError('invalid_input', `${request.method ?? ''} is not allowed on ${url.pathname}; use ${match.allowed.join(' or ')}.`);
+      (error as DrydockError & { status?: number }).status = 405;
+      throw error;
+    }
+    const { route, params } = match;
+    const handler = this.handlers[route.name] as unknown;
+    switch (route.endpoint.kind) {
+      case 'json': {
+        const name = route.name as keyof typeof bodySchemas;
+        const bodySchema: z.ZodType | undefined = bodySchemas[name];
+        const querySchema: z.ZodType | undefined = querySchemas[name];
+        const body: unknown = bodySchema ? parseBody(bodySchema, await readJson(request)) : undefined;
+        const query: unknown = querySchema ? parseBody(querySchema, Object.fromEntries(url.searchParams)) : {};
+        const result = await (handler as AnyJsonHandler)({ params, body, query });
+        sendJson(response, route.endpoint.status, result);
+        return;
+      }
+      case 'text': {
+        const text = await (handler as AnyTextHandler)({ params });
+        response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        response.end(text);
+        return;
+      }
+      case 'events': {
+        const named = route.endpoint.named;
+        const closers: (() => void)[] = [];
+        let started: ((data: unknown, event?: string) => void) | undefined;
+        // Headers go out with the first event, so a handler that refuses (not building) still answers an error.
+        const send = (event: unknown): void => {
+          started ??= startEventStream(response, () => closers.forEach((close) => close()));
+          if (named) {
+            const { event: name, data } = event as { event: string; data: unknown };
+            started(data, name === 'message' ? undefined : name);
+          } else started(event);
+        };
+        (handler as AnyStreamHandler)({ params }, { send, end: () => response.end(), onClose: (listener) => closers.push(listener) });
+        started ??= startEventStream(response, () => closers.forEach((close) => close()));
+        return;
+      }
+      case 'upgrade':
+        throw new DrydockError('invalid_input', `${url.pathname} needs an HTTP upgrade (Connection: Upgrade).`);
+    }
+  }
+
+  /** An upgrade request (exec attach); answers an error on the raw socket when it cannot be had. */
+  async upgrade(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    try {
+      const url = new URL(request.url ?? '/', 'http://drydock');
+      const match = this.match(request.method ?? 'GET', url.pathname);
+      if (!match || 'allowed' in match || match.route.endpoint.kind !== 'upgrade') {
+        throw new DrydockError('not_found', 'only POST /v1/exec/<id>/attach can be upgraded.');
+      }
+      await (this.handlers[match.route.name] as unknown as AnyUpgradeHandler)({ params: match.params }, socket, head);
+    } catch (error) {
+      const message = JSON.stringify({ error: { code: (error as DrydockError).code ?? 'internal', message: (error as Error).message } });
+      socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+    }
+  }
+
+  private match(method: string, pathname: string): Match {
+    const matching = this.routes.filter((route) => route.pattern.test(pathname));
+    if (matching.length === 0) return undefined;
+    const route = matching.find((candidate) => candidate.endpoint.method === method);
+    if (!route) return { allowed: matching.map((candidate) => candidate.endpoint.method) };
+    const values = route.pattern.exec(pathname)?.slice(1) ?? [];
+    const params: Record<string, string> = {};
+    route.paramNames.forEach((name, index) => (params[name] = decodeParam(name, values[index] ?? '')));
+    return { route, params };
+  }
+}
+
+function compile(name: EndpointName, endpoint: AnyEndpoint): Route {
+  const paramNames: string[] = [];
+  const source = endpoint.path.replace(/:(\w+)/g, (_match, param: string) => {
+    paramNames.push(param);
+    return '([^/]+)';
+  });
+  return { name, endpoint, pattern: new RegExp(`^${source}$`), paramNames };
+}
+
+/** A path parameter, percent-decoded and checked like any other input. */
+function decodeParam(name: string, raw: string): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    throw new DrydockError('invalid_input', `${name}: "${raw}" is not a valid percent-encoded path segment; encode it with encodeURIComponent.`, name);
+  }
+  if (name === 'name' && !WORKSPACE_NAME.test(value)) {
+    throw new DrydockError(
+      'invalid_input',
+      `name: "${value}" is not a workspace name (lowercase letters, digits and dashes); list them with \`drydock ls\`.`,
+      'name',
+    );
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+import type { Endpoints, JsonEndpointName } from '../../api/endpoints';
+import * as schemas from '../../api/schemas';
+
+type TypesOf<K extends JsonEndpointName> = NonNullable<Endpoints[K]['types']>;
+
+/**
+ * The schema that checks each JSON endpoint's body and query. Typed by the
+ * endpoint table: giving an endpoint another schema than the one its
+ * request type is derived from does not compile.
+ */
+export const bodySchemas: { [K in JsonEndpointName]: TypesOf<K>['body'] } = {
+  health: undefined,
+  version: undefined,
+  shutdown: undefined,
+  policy: undefined,
+  listWorkspaces: undefined,
+  createWorkspace: schemas.createRequestSchema,
+  getWorkspace: undefined,
+  deleteWorkspace: undefined,
+  rebuild: schemas.rebuildRequestSchema,
+  stop: undefined,
+  rebuildSafety: undefined,
+  listBuilds: undefined,
+  startExec: schemas.execRequestSchema,
+  resizeExec: schemas.resizeRequestSchema,
+  execStatus: undefined,
+  activity: schemas.activityRequestSchema,
+  extend: schemas.extendRequestSchema,
+  setAutoOff: schemas.autoOffRequestSchema,
+  setSchedule: schemas.scheduleRequestSchema,
+  holdLease: schemas.leaseRequestSchema,
+  renewLease: schemas.leaseRequestSchema,
+  releaseLease: undefined,
+};
+
+export const querySchemas: { [K in JsonEndpointName]: TypesOf<K>['query'] } = {
+  health: undefined,
+  version: undefined,
+  shutdown: undefined,
+  policy: undefined,
+  listWorkspaces: undefined,
+  createWorkspace: undefined,
+  getWorkspace: undefined,
+  deleteWorkspace: schemas.deleteQuerySchema,
+  rebuild: undefined,
+  stop: undefined,
+  rebuildSafety: undefined,
+  listBuilds: undefined,
+  startExec: undefined,
+  resizeExec: undefined,
+  execStatus: undefined,
+  activity: undefined,
+  extend: undefined,
+  setAutoOff: undefined,
+  setSchedule: undefined,
+  holdLease: undefined,
+  renewLease: undefined,
+  releaseLease: undefined,
+};

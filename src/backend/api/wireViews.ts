@@ -1,0 +1,130 @@
+import type { BuildLogEntryView, DaemonEvent, FileChangeView, PolicyDocument, PolicyView, WorkspaceView } from '../../api/views';
+import { formatDuration } from '../../core/duration';
+import { formatMemory } from '../../core/memory';
+import { homeVolumeName } from '../../core/names';
+import type { Policy } from '../../core/policy';
+import type { FileChange } from '../../docker/adapter';
+import type { AutoOffManager } from '../autooff/autoOffManager';
+import type { PolicySource } from '../autooff/policySource';
+import type { BuildLogEntry } from '../builds/buildLog';
+import type { Scheduler } from '../schedule/scheduler';
+import type { BackendEvent } from '../workspaces/backendEvents';
+import type { WorkspaceService, WorkspaceSnapshot } from '../workspaces/workspaceService';
+
+/**
+ * The edge between the backend's domain and the wire: domain types in, the
+ * contract's views out (as src/docker/types.ts does for dockerode). Nothing
+ * inside the backend sees a wire type.
+ */
+export class WireViews {
+  constructor(
+    private readonly service: WorkspaceService,
+    private readonly autoOff: AutoOffManager,
+    private readonly scheduler: Scheduler,
+    private readonly policySource: PolicySource,
+  ) {}
+
+  workspace(name: string): WorkspaceView {
+    return this.fromSnapshot(this.service.snapshot(name));
+  }
+
+  workspaces(): WorkspaceView[] {
+    return this.service.snapshots().map((snapshot) => this.fromSnapshot(snapshot));
+  }
+
+  policy(): PolicyView {
+    const error = this.policySource.error;
+    return { path: this.policySource.path, source: this.policySource.source, policy: policyDocument(this.policySource.policy), ...(error ? { error } : {}) };
+  }
+
+  /** The wire event for a backend event; undefined for one about a workspace that is gone by now. */
+  event(event: BackendEvent): DaemonEvent | undefined {
+    switch (event.type) {
+      case 'workspace-changed':
+        return this.service.has(event.name) ? { type: 'workspace', workspace: this.workspace(event.name) } : undefined;
+      case 'build-log':
+        return { ...event, entry: buildLogEntryView(event.entry) };
+      case 'deadline-warning':
+        return { ...event, deadline: new Date(event.deadline).toISOString() };
+      default:
+        return event;
+    }
+  }
+
+  private fromSnapshot({ record, spec, state }: WorkspaceSnapshot): WorkspaceView {
+    const view: WorkspaceView = {
+      name: record.name,
+      state,
+      image: spec?.image ?? (typeof record.spec.image === 'string' ? record.spec.image : ''),
+      env: Object.keys(spec?.env ?? {}),
+      homeVolume: homeVolumeName(record.name),
+      createdAt: record.createdAt,
+    };
+    if (spec?.user) view.user = spec.user;
+    if (spec?.cpus !== undefined) view.cpus = spec.cpus;
+    if (spec?.memoryBytes !== undefined) view.memory = formatMemory(spec.memoryBytes);
+    if (spec?.dotfiles) view.dotfiles = spec.dotfiles;
+    if (record.lastBuild) view.lastBuild = { ...record.lastBuild };
+    if (record.builtAt) view.builtAt = record.builtAt;
+    if (record.containerId) view.containerId = record.containerId;
+
+    const autoOff = this.autoOff.status(record);
+    const { effective } = autoOff;
+    view.autoOff = {
+      setting: autoOff.setting,
+      threshold: effective.thresholdMs === 'off' ? 'off' : formatDuration(effective.thresholdMs),
+      source: effective.source,
+      locked: effective.locked,
+      ...(effective.lockedReason ? { lockedReason: effective.lockedReason } : {}),
+    };
+    if (autoOff.deadline !== undefined) view.deadline = new Date(autoOff.deadline).toISOString();
+    if (autoOff.leases > 0) view.leases = autoOff.leases;
+
+    const { schedule, forcedRebuild } = this.scheduler.status(record);
+    if (schedule) {
+      const { nextRun, lastAutoStart, ...rest } = schedule;
+      view.schedule = { ...rest, ...(nextRun ? { nextRun: nextRun.toISOString() } : {}), ...(lastAutoStart ? { lastAutoStart } : {}) };
+    }
+    if (forcedRebuild) view.forcedRebuild = forcedRebuild;
+    return view;
+  }
+}
+
+export function buildLogEntryView(entry: BuildLogEntry): BuildLogEntryView {
+  const { seq, time, kind, stream, step, text, exitCode, durationMs, status, note } = entry;
+  return {
+    seq,
+    time,
+    kind,
+    text,
+    ...(stream ? { stream } : {}),
+    ...(step !== undefined ? { step } : {}),
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    ...(status !== undefined ? { status } : {}),
+    ...(note !== undefined ? { note } : {}),
+  };
+}
+
+export function fileChangeView(change: FileChange): FileChangeView {
+  return { path: change.path, kind: change.kind };
+}
+
+/** The policy in the policy file's own words, as an administrator wrote it. */
+export function policyDocument(policy: Policy): PolicyDocument {
+  const { autoOff, forcedRebuild } = policy;
+  const text = (ms: number | 'off'): string => (ms === 'off' ? 'off' : formatDuration(ms));
+  return {
+    autoOff: {
+      default: text(autoOff.defaultMs),
+      allowUserChange: autoOff.userMayChange,
+      allowDisable: autoOff.userMayDisable,
+      ...(autoOff.minMs !== undefined ? { min: text(autoOff.minMs) } : {}),
+      ...(autoOff.maxMs !== undefined ? { max: text(autoOff.maxMs) } : {}),
+      ...(autoOff.maxExtensionMs !== undefined ? { maxExtension: text(autoOff.maxExtensionMs) } : {}),
+      ...(autoOff.maxLeaseMs !== undefined ? { maxLease: text(autoOff.maxLeaseMs) } : {}),
+      warnBefore: autoOff.warnBeforeMs.map(text),
+    },
+    ...(forcedRebuild ? { forcedRebuild: { builtAfter: forcedRebuild.notBefore, reason: forcedRebuild.reason } } : {}),
+  };
+}

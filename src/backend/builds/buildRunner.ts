@@ -1,0 +1,70 @@
+import { DrydockError, errorMessage, isDrydockError } from '../../core/errors';
+import type { WorkspaceSpec } from '../../core/spec';
+import type { WorkspaceLifecycle } from '../lifecycle/workspaceLifecycle';
+import type { RebuildOutcome } from '../lifecycle/types';
+import { BuildLog } from './buildLog';
+import type { BuildLogStore } from './logStore';
+
+export interface FinishedBuild {
+  /** Undefined when the build was refused before anything changed (the error says why). */
+  outcome?: RebuildOutcome;
+  error?: DrydockError;
+}
+
+/** A build under way: its id, its live log, and its end. `finished` never rejects. */
+export interface BuildHandle<T = FinishedBuild> {
+  id: string;
+  log: BuildLog;
+  finished: Promise<T>;
+}
+
+/**
+ * One build with its log: a log file per build, live to subscribers while it
+ * runs (late ones get the lines so far), kept afterwards with the last 20.
+ */
+export class BuildRunner {
+  private readonly live = new Map<string, BuildHandle>();
+
+  constructor(
+    private readonly lifecycle: WorkspaceLifecycle,
+    private readonly logs: BuildLogStore,
+  ) {}
+
+  /** The running build of a workspace, for late subscribers. */
+  current(workspace: string): BuildHandle | undefined {
+    return this.live.get(workspace);
+  }
+
+  get running(): number {
+    return this.live.size;
+  }
+
+  /** Starts a build and returns its handle at once. A busy workspace is refused before a log exists. */
+  start(spec: WorkspaceSpec): BuildHandle {
+    if (this.live.has(spec.name)) {
+      throw new DrydockError('busy', `workspace ${spec.name} is already building; follow that build with \`drydock logs ${spec.name} --follow\`.`);
+    }
+    const id = this.logs.newBuildId();
+    const log = new BuildLog({ workspace: spec.name, buildId: id, file: this.logs.fileFor(spec.name, id) });
+    const handle: BuildHandle = { id, log, finished: Promise.resolve({}) };
+    this.live.set(spec.name, handle);
+    handle.finished = this.run(spec, log);
+    return handle;
+  }
+
+  private async run(spec: WorkspaceSpec, log: BuildLog): Promise<FinishedBuild> {
+    try {
+      const outcome = await this.lifecycle.rebuild(spec, log.buildId, log);
+      const message = outcome.error?.message ?? (outcome.warnings.length > 0 ? `running with ${outcome.warnings.length} warning(s)` : 'running');
+      await log.finish({ status: outcome.state, message });
+      return { outcome, ...(outcome.error ? { error: outcome.error } : {}) };
+    } catch (error) {
+      const failure = isDrydockError(error) ? error : new DrydockError('internal', errorMessage(error));
+      await log.finish({ status: 'failed', message: `${failure.message} (nothing was changed)` }).catch(() => undefined);
+      return { error: failure };
+    } finally {
+      this.live.delete(spec.name);
+      await this.logs.prune(spec.name).catch(() => undefined);
+    }
+  }
+}

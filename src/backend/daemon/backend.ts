@@ -1,0 +1,205 @@
+import { appendFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { BackendLocations } from '../../api/locations';
+import type { Health } from '../../api/views';
+import { errorMessage } from '../../core/errors';
+import { LABEL } from '../../core/names';
+import { VERSION } from '../../core/version';
+import { ApiServer } from '../api/server';
+import { EventFeed } from '../api/eventFeed';
+import { WireViews } from '../api/wireViews';
+import { AutoOffManager } from '../autooff/autoOffManager';
+import { DEFAULT_POLICY_PATH, PolicySource } from '../autooff/policySource';
+import { BuildLogStore } from '../builds/logStore';
+import { DotfilesCache } from '../hooks/dotfilesCache';
+import { Scheduler } from '../schedule/scheduler';
+import { CoalescedWriter } from '../state/coalescedWriter';
+import { StateFile } from '../state/stateStore';
+import type { BackendEvent } from '../workspaces/backendEvents';
+import { DockerLink } from '../workspaces/dockerLink';
+import { EventBus } from '../workspaces/eventBus';
+import { ExecSessions } from '../workspaces/execSessions';
+import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../workspaces/records';
+import { WorkspaceService } from '../workspaces/workspaceService';
+
+/** How long a stop waits for running builds before leaving them to be marked interrupted. */
+const BUILD_DRAIN_MS = 20_000;
+/** How long the first look at Docker may hold up listening (clients wait 15 s for a new backend). */
+const FIRST_DOCKER_LOOK_MS = 5_000;
+/** Bursts of Docker events (die, stop, destroy) settle into one reconcile per workspace. */
+const CONTAINER_EVENT_SETTLE_MS = 200;
+
+/**
+ * The backend's composition root: every part is made here, wired here, and
+ * disposed of here in one `dispose`, in the reverse order of need.
+ */
+export class Backend {
+  readonly events = new EventBus<BackendEvent>();
+  private readonly stateFile: StateFile<DaemonState>;
+  private readonly writer: CoalescedWriter;
+  private readonly logs: BuildLogStore;
+  readonly service: WorkspaceService;
+  private readonly policy: PolicySource;
+  private readonly autoOff: AutoOffManager;
+  private readonly scheduler: Scheduler;
+  private readonly link: DockerLink;
+  private readonly feed: EventFeed;
+  private readonly server: ApiServer;
+  private readonly pendingContainerEvents = new Map<string, NodeJS.Timeout>();
+  private readonly startedAt = new Date().toISOString();
+  private needsAdoption = false;
+  private schedulerStarted = false;
+  private disposed: Promise<void> | undefined;
+
+  constructor(
+    private readonly locations: BackendLocations,
+    private readonly onShutdownRequested: (why: string) => void,
+  ) {
+    this.stateFile = new StateFile<DaemonState>({
+      file: locations.stateFile,
+      schemaVersion: STATE_SCHEMA_VERSION,
+      empty: () => ({ workspaces: {} }),
+      validate: validateDaemonState,
+      log: this.log,
+    });
+    this.writer = new CoalescedWriter(
+      () => this.stateFile.save({ workspaces: this.service.stored() }),
+      (error) => {
+        this.log(`could not save the state file: ${errorMessage(error)}`);
+        this.events.emit({ type: 'warning', message: `Drydock could not save its state: ${errorMessage(error)}` });
+      },
+    );
+    this.logs = new BuildLogStore(locations.logsDir);
+    this.service = new WorkspaceService({
+      logs: this.logs,
+      dotfiles: new DotfilesCache(locations.dotfilesDir),
+      events: this.events,
+      writer: this.writer,
+      log: this.log,
+    });
+
+    // Auto-off and auto-start live here, not in the editor, so they work with no window open.
+    this.policy = new PolicySource(process.env.DRYDOCK_POLICY ?? DEFAULT_POLICY_PATH, (_policy, problem) => this.policyChanged(problem));
+    this.autoOff = new AutoOffManager({ service: this.service, events: this.events, policy: () => this.policy.policy, log: this.log });
+    this.scheduler = new Scheduler({ service: this.service, events: this.events, autoOff: this.autoOff, policy: () => this.policy.policy, log: this.log });
+
+    this.link = new DockerLink({
+      onUp: async (adapter) => {
+        this.log(`Docker answers at ${adapter.endpointDescription}`);
+        await this.service.dockerUp(adapter);
+        if (this.needsAdoption) {
+          this.needsAdoption = false;
+          const adopted = await this.service.adoptFromDocker();
+          if (adopted.length > 0) this.log(`recovered workspaces from Docker: ${adopted.join(', ')}`);
+        }
+        for (const name of this.service.names()) this.autoOff.sync(name);
+        // Catch-up needs Docker, so the scheduler starts once it answers.
+        if (!this.schedulerStarted) {
+          this.schedulerStarted = true;
+          this.scheduler.start();
+        }
+      },
+      onDown: (reason) => {
+        this.log(`Docker is unreachable (${reason}); workspaces show unknown until it answers again`);
+        this.service.dockerDown(reason);
+      },
+      onContainerEvent: (event) => {
+        const workspace = event.labels[LABEL.workspace];
+        if (!workspace) return;
+        clearTimeout(this.pendingContainerEvents.get(workspace));
+        this.pendingContainerEvents.set(
+          workspace,
+          setTimeout(() => {
+            this.pendingContainerEvents.delete(workspace);
+            void this.service.onContainerEvent(workspace).catch((error: unknown) => this.log(`reconcile ${workspace}: ${errorMessage(error)}`));
+          }, CONTAINER_EVENT_SETTLE_MS),
+        );
+      },
+    });
+
+    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy);
+    this.feed = new EventFeed(this.events, views);
+    this.server = new ApiServer({
+      service: this.service,
+      sessions: new ExecSessions(this.service),
+      logs: this.logs,
+      feed: this.feed,
+      views,
+      autoOff: this.autoOff,
+      scheduler: this.scheduler,
+      health: () => this.health(),
+      shutdown: () => this.onShutdownRequested('shutdown requested over the API'),
+    });
+  }
+
+  /**
+   * Loads the state, looks at Docker (reconcile, adopt) and then listens, so a
+   * client that started us never sees a state not yet reconciled. The look is
+   * bounded: if the engine is slow, clients get `unknown` until it answers.
+   */
+  async start(): Promise<void> {
+    const loaded = await this.stateFile.load();
+    if (loaded.recovered)
+      this.log(`state file: ${loaded.recovered.reason}; moved to ${loaded.recovered.movedTo ?? '(nowhere)'}; rebuilding it from Docker's labelled objects`);
+    this.needsAdoption = loaded.recovered !== undefined;
+    this.service.load(Object.values(loaded.state.workspaces));
+    await this.policy.start();
+    await Promise.race([this.link.start(), new Promise((resolve) => setTimeout(resolve, FIRST_DOCKER_LOOK_MS).unref())]);
+    if (this.disposed) return;
+    await this.server.listen(this.locations.socketPath);
+    this.log(`Drydock backend ${VERSION} (pid ${process.pid}) listening on ${this.locations.socketPath}`);
+  }
+
+  /** Stops taking requests, lets running builds finish (bounded), writes the state and removes the socket. */
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      await this.server.close();
+      await this.service.drain(BUILD_DRAIN_MS);
+      this.link.close();
+      this.autoOff.close();
+      this.scheduler.close();
+      this.policy.close();
+      this.feed.close();
+      for (const timer of this.pendingContainerEvents.values()) clearTimeout(timer);
+      await this.writer.flush().catch((error: unknown) => this.log(`could not save the state file: ${errorMessage(error)}`));
+      this.writer.close();
+      await rm(this.locations.socketPath, { force: true });
+    })();
+    return this.disposed;
+  }
+
+  health(): Health {
+    const reachable = this.service.isDockerReachable;
+    return {
+      status: 'ok',
+      version: VERSION,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      docker: {
+        reachable,
+        ...(this.link.endpoint ? { endpoint: this.link.endpoint } : {}),
+        ...(!reachable && this.link.error ? { error: this.link.error } : {}),
+      },
+    };
+  }
+
+  readonly log = (message: string): void => {
+    const line = `${new Date().toISOString()} ${message}\n`;
+    // A detached backend's stderr is its log file already (see the launcher); in a terminal, show it too.
+    if (process.stderr.isTTY) process.stderr.write(line);
+    try {
+      appendFileSync(this.locations.daemonLog, line, { mode: 0o600 });
+    } catch {
+      process.stderr.write(line);
+    }
+  };
+
+  private policyChanged(problem: string | undefined): void {
+    if (problem) {
+      this.log(`policy: ${problem}`);
+      this.events.emit({ type: 'warning', message: `Organization policy: ${problem}` });
+    } else this.log(`policy: in force from ${this.policy.source === 'file' ? this.policy.path : 'built-in defaults'}`);
+    this.autoOff.policyChanged();
+    this.scheduler.policyChanged();
+  }
+}

@@ -1,0 +1,17 @@
+import type { BuildLogEntry } from '../builds/buildLog';
+
+/**
+ * What happens in the backend, in its own terms. The API layer turns these
+ * into wire events (src/backend/api/eventFeed.ts); the backend's own parts
+ * (auto-off, the scheduler) listen to them too.
+ */
+export type BackendEvent =
+  /** A workspace's record or clock changed: one event per change. */
+  | { type: 'workspace-changed'; name: string }
+  | { type: 'workspace-removed'; name: string }
+  | { type: 'build-log'; workspace: string; buildId: string; entry: BuildLogEntry }
+  | { type: 'docker'; reachable: boolean; error?: string }
+  | { type: 'warning'; workspace?: string; message: string }
+  | { type: 'deadline-warning'; workspace: string; deadline: number; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
+  | { type: 'auto-stopped'; workspace: string; message: string }
+  | { type: 'auto-start'; workspace: string; status: 'started' | 'failed' | 'retrying'; message: string };

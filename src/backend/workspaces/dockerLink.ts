@@ -1,0 +1,115 @@
+import { DrydockError, errorMessage } from '../../core/errors';
+import { LABEL } from '../../core/names';
+import { DockerAdapter, type ContainerEvent } from '../../docker/adapter';
+
+export interface DockerLinkHandlers {
+  onUp(adapter: DockerAdapter): Promise<void>;
+  onDown(error: string): void;
+  onContainerEvent(event: ContainerEvent): void;
+}
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 15_000;
+
+/**
+ * The backend's connection to the engine. It follows the engine's event
+ * stream for our containers; when that stream ends the engine is gone, so
+ * the backend shows `unknown` and reconnects with backoff. No polling while
+ * all is well.
+ */
+export class DockerLink {
+  private adapter: DockerAdapter | undefined;
+  private reachable = false;
+  private lastError = 'not connected yet';
+  private stopFollowing: (() => void) | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = RETRY_MIN_MS;
+  private closed = false;
+
+  constructor(
+    private readonly handlers: DockerLinkHandlers,
+    private readonly connect: () => Promise<DockerAdapter> = () => DockerAdapter.connect(),
+  ) {}
+
+  get isReachable(): boolean {
+    return this.reachable;
+  }
+
+  get error(): string | undefined {
+    return this.reachable ? undefined : this.lastError;
+  }
+
+  get endpoint(): string | undefined {
+    return this.adapter?.endpointDescription;
+  }
+
+  /** The adapter, or the error every operation gives while Docker is away. */
+  require(): DockerAdapter {
+    if (!this.reachable || !this.adapter) {
+      throw new DrydockError(
+        'docker_unreachable',
+        `Docker cannot be reached (${this.lastError}); start the Docker engine. Nothing was changed, and Drydock reconnects on its own.`,
+      );
+    }
+    return this.adapter;
+  }
+
+  start(): Promise<void> {
+    return this.attempt();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.stopFollowing?.();
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const adapter = this.adapter ?? (await this.connect());
+      await adapter.ping();
+      this.adapter = adapter;
+      // Follow events before reconciling, so nothing that happens in between is missed.
+      this.stopFollowing = await adapter.events.followContainers(
+        { [LABEL.managed]: 'true' },
+        (event) => this.handlers.onContainerEvent(event),
+        (error) => this.lost(error ? errorMessage(error) : 'the Docker event stream ended'),
+      );
+      try {
+        await this.handlers.onUp(adapter);
+      } catch (error) {
+        this.stopFollowing();
+        this.stopFollowing = undefined;
+        throw error;
+      }
+      // Reachable only once the backend has caught up with Docker (reconciled), so health means ready.
+      this.reachable = true;
+      this.retryDelay = RETRY_MIN_MS;
+    } catch (error) {
+      this.lastError = errorMessage(error).split('\n')[0] ?? 'unknown error';
+      if (this.reachable) this.lost(this.lastError);
+      else this.scheduleRetry();
+    }
+  }
+
+  private lost(reason: string): void {
+    if (this.closed) return;
+    this.stopFollowing?.();
+    this.stopFollowing = undefined;
+    const wasReachable = this.reachable;
+    this.reachable = false;
+    this.lastError = reason;
+    if (wasReachable) this.handlers.onDown(reason);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.attempt();
+    }, this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+  }
+}

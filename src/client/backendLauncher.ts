@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import type { BackendLocations } from '../api/locations';
+import type { Health } from '../api/views';
+import { DrydockError } from '../core/errors';
+import { DrydockClient } from './drydockClient';
+import { isBackendDown } from './transport';
+
+export interface LaunchOptions {
+  locations: BackendLocations;
+  /** The backend bundle (dist/backend.js). */
+  backendScript: string;
+  /** The Node that runs it: this process's by default (VS Code passes its own with ELECTRON_RUN_AS_NODE). */
+  nodePath?: string;
+  env?: NodeJS.ProcessEnv;
+  version: string;
+  timeoutMs?: number;
+  /** Told when a backend is being started or replaced, for a progress line. */
+  onStatus?: (message: string) => void;
+}
+
+/**
+ * A client of a backend of our own version: started when none answers
+ * (detached, so it outlives this process), and replaced gracefully when the
+ * running one is another version.
+ */
+export async function connectBackend(options: LaunchOptions): Promise<DrydockClient> {
+  const client = new DrydockClient(options.locations.socketPath);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const health = await client.health().catch((error: unknown) => {
+    if (isBackendDown(error)) return undefined;
+    throw error;
+  });
+  if (health?.version === options.version) return client;
+  if (health) {
+    options.onStatus?.(`Restarting the Drydock backend (running ${health.version}, this is ${options.version})...`);
+    await client.shutdown();
+    await waitFor(async () => !(await answers(client)), timeoutMs * 2, 'the old backend to stop');
+  } else {
+    options.onStatus?.('Starting the Drydock backend...');
+  }
+  spawnDaemon(options);
+  await waitFor(async () => (await healthOf(client))?.version === options.version, timeoutMs, 'the backend to start');
+  return client;
+}
+
+export function spawnDaemon(options: LaunchOptions): void {
+  mkdirSync(options.locations.stateDir, { recursive: true, mode: 0o700 });
+  // Anything the daemon prints before its own logging starts (a crash) lands in its log file.
+  const out = openSync(options.locations.daemonLog, 'a', 0o600);
+  try {
+    // A small young generation: the backend idles for days, and this keeps its memory low.
+    const child = spawn(options.nodePath ?? process.execPath, ['--max-semi-space-size=1', options.backendScript, 'run'], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: options.env ?? process.env,
+    });
+    child.unref();
+  } finally {
+    closeSync(out);
+  }
+}
+
+async function healthOf(client: DrydockClient): Promise<Health | undefined> {
+  return client.health().catch(() => undefined);
+}
+
+async function answers(client: DrydockClient): Promise<boolean> {
+  return (await healthOf(client)) !== undefined;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 25;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  throw new DrydockError('backend_down', `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; see its log for why.`);
+}

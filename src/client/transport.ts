@@ -1,0 +1,158 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import type { ApiErrorBody } from '../api/views';
+import { DrydockError } from '../core/errors';
+
+/**
+ * HTTP/JSON over the backend's Unix socket: plain requests, server-sent event
+ * streams and upgraded exec streams. Untyped on purpose: DrydockClient types
+ * every call by the endpoint table; tests use this to send what no client would.
+ */
+export class Transport {
+  constructor(readonly socketPath: string) {}
+
+  /** A JSON request; answers the parsed body, or throws the API's error as a DrydockError. */
+  async json(method: string, path: string, body?: unknown): Promise<unknown> {
+    const text = await this.text(method, path, body);
+    return text ? (JSON.parse(text) as unknown) : {};
+  }
+
+  /** A request whose answer is read whole as text. */
+  async text(method: string, path: string, body?: unknown): Promise<string> {
+    const response = await this.send(method, path, body);
+    const text = await readAll(response);
+    if ((response.statusCode ?? 500) >= 400) throw errorFromBody(response.statusCode ?? 500, text);
+    return text;
+  }
+
+  /**
+   * Follows a server-sent event stream until the server ends it or `signal`
+   * aborts. Resolves when the stream ends; throws `backend_down` when the
+   * backend goes away in the middle of it.
+   */
+  async stream(path: string, onEvent: (data: unknown, event: string) => void, signal?: AbortSignal): Promise<void> {
+    const response = await this.send('GET', path, undefined, signal);
+    if ((response.statusCode ?? 500) >= 400) throw errorFromBody(response.statusCode ?? 500, await readAll(response));
+    const parser = new EventStreamParser(onEvent);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        response.destroy();
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      response.on('data', (chunk: Buffer) => parser.push(chunk));
+      response.on('end', resolve);
+      response.on('error', (error) => (signal?.aborted ? resolve() : reject(unreachable(this.socketPath, error))));
+      response.on('close', () => signal?.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /**
+   * Upgrades to a raw stream (an exec session). Spoken over a plain socket
+   * rather than node:http, because editors patch node:http (proxy support) in
+   * ways that can swallow an upgrade.
+   */
+  upgrade(path: string): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.socketPath);
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer): void => {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        socket.off('data', onData);
+        const lines = head.subarray(0, end).toString('latin1').split('\r\n');
+        const status = Number(lines[0]?.split(' ')[1]);
+        const rest = head.subarray(end + 4);
+        if (status === 101) {
+          if (rest.length > 0) socket.unshift(rest);
+          resolve(socket);
+          return;
+        }
+        // An error answer: its JSON body follows the headers.
+        const body: Buffer[] = [rest];
+        socket.on('data', (more: Buffer) => body.push(more));
+        socket.on('end', () => reject(errorFromBody(status || 500, Buffer.concat(body).toString('utf8'))));
+      };
+      socket.on('data', onData);
+      socket.once('error', (error) => reject(unreachable(this.socketPath, error)));
+      socket.once('connect', () => socket.write(`POST ${path} HTTP/1.1\r\nHost: drydock\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`));
+    });
+  }
+
+  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const request = httpRequest({
+        socketPath: this.socketPath,
+        path,
+        method,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        ...(signal ? { signal } : {}),
+      });
+      request.on('response', resolve);
+      request.on('error', (error) => reject(unreachable(this.socketPath, error)));
+      request.end(payload);
+    });
+  }
+}
+
+/**
+ * Splits a server-sent event stream into events. Bytes are decoded across
+ * chunk boundaries, so a character split between two chunks stays whole.
+ */
+export class EventStreamParser {
+  private readonly decoder = new StringDecoder('utf8');
+  private buffer = '';
+
+  constructor(private readonly onEvent: (data: unknown, event: string) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffer += this.decoder.write(chunk);
+    let boundary: number;
+    while ((boundary = this.buffer.indexOf('\n\n')) >= 0) {
+      const block = this.buffer.slice(0, boundary);
+      this.buffer = this.buffer.slice(boundary + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      if (data.length > 0) this.onEvent(JSON.parse(data.join('\n')) as unknown, event);
+    }
+  }
+}
+
+function readAll(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+  });
+}
+
+function errorFromBody(status: number, text: string): DrydockError {
+  try {
+    const body = JSON.parse(text) as ApiErrorBody;
+    return new DrydockError(body.error.code, body.error.message, body.error.field);
+  } catch {
+    return new DrydockError('internal', `the backend answered ${status}: ${text.slice(0, 200)}`);
+  }
+}
+
+/** A backend that does not answer (no socket, nobody listening): the launcher starts one. */
+export function isBackendDown(error: unknown): boolean {
+  return error instanceof DrydockError && error.code === 'backend_down';
+}
+
+function unreachable(socketPath: string, error: Error & { code?: string }): DrydockError {
+  if (error.name === 'AbortError') return new DrydockError('interrupted', 'cancelled');
+  const down = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.message === 'aborted';
+  return new DrydockError(
+    down ? 'backend_down' : 'internal',
+    `the Drydock backend at ${socketPath} does not answer (${error.code ?? error.message}); start it with \`drydock daemon start\`.`,
+  );
+}
