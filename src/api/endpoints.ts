@@ -97,7 +97,7 @@ type Workspace<T> = { workspace: T };
 export const endpoints = {
   health: json<undefined, Health>()('GET', '/v1/health'),
   version: json<undefined, { version: string }>()('GET', '/v1/version'),
-  shutdown: json<undefined, { stopping: true }>()('POST', '/v1/shutdown', 202),
+  shutdown: json<undefined, { stopping: true; waitingFor: string[] }>()('POST', '/v1/shutdown', 202),
   events: events<DaemonEvent>()('/v1/events'),
   policy: json<undefined, PolicyView>()('GET', '/v1/policy'),
 

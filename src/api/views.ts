@@ -59,6 +59,8 @@ export interface WorkspaceView {
   env: string[];
   homeVolume: string;
   containerId?: string;
+  /** Something to know about the state, such as "stopped outside Drydock (exit code 137)...". */
+  notice?: string;
   dotfiles?: { url: string; branch?: string };
   lastBuild?: BuildSummaryView;
   /** When the running container was built (ISO). */

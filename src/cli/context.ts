@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveLocations, type BackendLocations } from '../api/locations';
 import { connectBackend } from '../client/backendLauncher';
@@ -15,6 +16,10 @@ export interface CommandContext {
   out: (text: string) => void;
   err: (text: string) => void;
   isTty: boolean;
+  /** Whether a person can answer a question: stdin is a terminal. Elsewhere what needs a yes needs --yes. */
+  canAsk: boolean;
+  /** Asks a yes/no question on the terminal (on stderr, so stdout stays the command's); true only for y or yes. */
+  ask: (question: string) => Promise<boolean>;
 }
 
 export interface Command {
@@ -24,8 +29,15 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
-/** A usage mistake: exit code 2 with the command's usage. */
-export class UsageError extends Error {}
+/** A usage mistake: exit code 2, with the command's usage unless `showUsage` is false (a missing --yes the message explains). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
+}
 
 export function createContext(args: string[]): CommandContext {
   let client: Promise<DrydockClient> | undefined;
@@ -44,6 +56,15 @@ export function createContext(args: string[]): CommandContext {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     isTty: Boolean(process.stdout.isTTY),
+    canAsk: Boolean(process.stdin.isTTY),
+    ask: async (question) => {
+      const prompt = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+      } finally {
+        prompt.close();
+      }
+    },
   };
 }
 

@@ -48,7 +48,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`drydock: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  if (args.includes('--help') || args.includes('-h')) {
+  // What follows the first `--` is a command's own (exec, keepalive): never drydock's options.
+  const separator = args.indexOf('--');
+  const own = separator < 0 ? args : args.slice(0, separator);
+  if (own.includes('--help') || own.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }
@@ -56,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(createContext(args));
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`drydock ${command.name}: ${error.message}\n\n${command.usage}\n`);
+      process.stderr.write(`drydock ${command.name}: ${error.message}\n${error.showUsage ? `\n${command.usage}\n` : ''}`);
       return 2;
     }
     process.stderr.write(`drydock ${command.name}: ${isDrydockError(error) ? error.message : errorMessage(error)}\n`);

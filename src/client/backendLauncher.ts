@@ -39,12 +39,28 @@ export async function connectBackend(options: LaunchOptions): Promise<DrydockCli
   } else {
     options.onStatus?.('Starting the Drydock backend...');
   }
-  spawnDaemon(options);
-  await waitFor(async () => (await healthOf(client))?.version === options.version, timeoutMs, 'the backend to start');
+  const spawned = spawnDaemon(options);
+  await waitFor(
+    async () => {
+      // A Node that cannot be run (a wrong drydock.backendNodePath) fails at once: say so rather than time out.
+      if (spawned.error) {
+        const node = options.nodePath ?? process.execPath;
+        throw new DrydockError(
+          'backend_down',
+          `could not run ${node} to start the Drydock backend (${spawned.error.message}); check the Node.js path you gave.`,
+        );
+      }
+      return (await healthOf(client))?.version === options.version;
+    },
+    timeoutMs,
+    'the backend to start',
+  );
   return client;
 }
 
-export function spawnDaemon(options: LaunchOptions): void {
+/** Starts the backend detached; `error` is set if the program could not be run at all. */
+export function spawnDaemon(options: LaunchOptions): { error?: Error } {
+  const spawned: { error?: Error } = {};
   mkdirSync(options.locations.stateDir, { recursive: true, mode: 0o700 });
   // Anything the daemon prints before its own logging starts (a crash) lands in its log file.
   const out = openSync(options.locations.daemonLog, 'a', 0o600);
@@ -55,10 +71,12 @@ export function spawnDaemon(options: LaunchOptions): void {
       stdio: ['ignore', out, out],
       env: options.env ?? process.env,
     });
+    child.once('error', (error) => (spawned.error = error));
     child.unref();
   } finally {
     closeSync(out);
   }
+  return spawned;
 }
 
 async function healthOf(client: DrydockClient): Promise<Health | undefined> {

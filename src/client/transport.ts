@@ -150,6 +150,16 @@ export function isBackendDown(error: unknown): boolean {
 
 function unreachable(socketPath: string, error: Error & { code?: string }): DrydockError {
   if (error.name === 'AbortError') return new DrydockError('interrupted', 'cancelled');
+  if (error.code === 'EACCES' || error.code === 'EPERM') {
+    // Not backend_down: starting a backend would not help, the socket (or its folder) is not this user's to open.
+    const uid = process.getuid?.();
+    return new DrydockError(
+      'internal',
+      `the Drydock backend's socket ${socketPath} exists but this user${uid === undefined ? '' : ` (uid ${uid})`} may not open it (${error.code}: permission denied): ` +
+        `it or its folder belongs to another user or has the wrong permissions. Check with \`ls -l ${socketPath}\`; ` +
+        'use a backend of your own (unset DRYDOCK_STATE_DIR, or set it to a folder of yours).',
+    );
+  }
   const down = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.message === 'aborted';
   return new DrydockError(
     down ? 'backend_down' : 'internal',

@@ -73,3 +73,8 @@ export function parentDirectories(relative: string): string[] {
   const parts = relative.split('/').slice(0, -1);
   return parts.map((_, index) => parts.slice(0, index + 1).join('/'));
 }
+
+/** Every path a relative path passes through, outermost first, itself last: `a/b/c` -> [`a`, `a/b`, `a/b/c`]. */
+export function pathComponents(relative: string): string[] {
+  return [...parentDirectories(relative), relative];
+}

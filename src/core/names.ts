@@ -6,6 +6,10 @@ export const LABEL = {
   image: 'dev.drydock.image',
   buildId: 'dev.drydock.build-id',
   builtAt: 'dev.drydock.built-at',
+  /** Which backend made the object: a stable id of its user and state folder (see backend/daemon/ownerId.ts). */
+  owner: 'dev.drydock.owner',
+  /** The workspace's spec without secret values, so a backend that lost its state file can adopt it whole. */
+  spec: 'dev.drydock.spec',
 } as const;
 
 export const WORKSPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -26,6 +30,18 @@ export function homeDir(user: string): string {
 }
 
 /** Labels every object of this workspace carries; list and inspect filter by them, never by name alone. */
-export function ownershipLabels(workspace: string): Record<string, string> {
-  return { [LABEL.managed]: 'true', [LABEL.workspace]: workspace };
+export function ownershipLabels(workspace: string, owner: string): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.workspace]: workspace, [LABEL.owner]: owner };
+}
+
+/**
+ * Whose object this is, from its labels: ours, another backend's, or made
+ * before objects carried an owner (`legacy`, which a backend claims only for
+ * the workspaces its own state file names).
+ */
+export function ownerOf(labels: Record<string, string>, workspace: string, owner: string): 'ours' | 'legacy' | 'other' | 'not-drydock' {
+  if (labels[LABEL.managed] !== 'true' || labels[LABEL.workspace] !== workspace) return 'not-drydock';
+  const label = labels[LABEL.owner];
+  if (label === undefined) return 'legacy';
+  return label === owner ? 'ours' : 'other';
 }

@@ -3,7 +3,7 @@ import { parsedBy } from './zodParsers';
 import { parseDuration } from './duration';
 import { DrydockError, invalid } from './errors';
 import { checkBranch, checkDotfilesUrl, secretTargetInHome } from './hookPlan';
-import { parseMemory } from './memory';
+import { formatMemory, parseMemory } from './memory';
 import { USER_NAME, WORKSPACE_NAME } from './names';
 
 /**
@@ -44,9 +44,18 @@ export interface SecretFile {
 export const DEFAULT_CONFIGURE_PATH = '/coder/configure';
 export const DEFAULT_HOOK_TIMEOUT = '10m';
 const FIELDS = 'name, image, user, cpus, memory, env, pullPolicy, configurePath, hookTimeout, sshKey, knownHosts, secrets, dotfiles';
+/** The fields of the nested objects, for naming them when an unknown key is found inside one. */
+const NESTED_FIELDS: Record<string, { what: string; fields: string }> = {
+  secrets: { what: 'secret', fields: 'source, target, mode' },
+  dotfiles: { what: 'dotfiles', fields: 'url, branch' },
+};
+/** Docker turns cpus into NanoCpus; far below a hundredth of a CPU it means no limit or a useless one. */
+const MIN_CPUS = 0.01;
 
 export interface HostLimits {
   cpus: number;
+  /** The engine's total memory; absent: memory is not bounded (only callers that never ask the engine). */
+  memoryBytes?: number;
 }
 
 // The docker/distribution reference grammar, condensed.
@@ -80,12 +89,15 @@ function schema(limits: HostLimits) {
         .optional(),
       cpus: z
         .number({ error: 'must be a number of CPUs such as 2 or 0.5.' })
-        .refine((cpus) => Number.isFinite(cpus) && cpus > 0, { error: 'must be more than 0, e.g. 2 or 0.5.' })
+        .refine((cpus) => Number.isFinite(cpus) && cpus >= MIN_CPUS, { error: `must be at least ${MIN_CPUS} (a hundredth of a CPU), e.g. 2 or 0.5.` })
         .refine((cpus) => cpus <= limits.cpus, { error: `is more than this host has (${limits.cpus}); ask for ${limits.cpus} or fewer.` })
         .optional(),
       memory: z
         .union([z.string(), z.number()], { error: 'must be a size such as 512m or 2g.' })
         .transform(parsedBy((text) => parseMemory(String(text))))
+        .refine((bytes) => limits.memoryBytes === undefined || bytes <= limits.memoryBytes, {
+          error: `is more than Docker's host has (${describeMemory(limits.memoryBytes ?? 0)}); ask for ${suggestMemory(limits.memoryBytes ?? 0)} or less.`,
+        })
         .optional(),
       env: z
         .record(
@@ -135,6 +147,16 @@ function schema(limits: HostLimits) {
     });
 }
 
+/** The host's memory for a person: rarely a whole number of GiB, so one decimal. */
+function describeMemory(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)}g (${bytes} bytes)` : formatMemory(bytes);
+}
+
+/** A round amount that fits the host: whole GiB, else whole MiB. */
+function suggestMemory(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${Math.floor(bytes / 1024 ** 3)}g` : `${Math.floor(bytes / 1024 ** 2)}m`;
+}
+
 function parseMode(mode: number | string): number {
   const value = typeof mode === 'number' ? mode : /^0?[0-7]{3,4}$/.test(mode) ? parseInt(mode, 8) : NaN;
   if (!(value >= 0 && value <= 0o7777)) throw new Error(`${String(mode)} is not an octal mode; give one such as 0600 or 0640.`);
@@ -161,19 +183,29 @@ export function parseCpus(text: string, field = 'cpus'): number {
 /** A spec as clients send it and the state file keeps it: the schema's input. */
 export type SpecInput = z.input<ReturnType<typeof schema>>;
 
-// Building a zod schema costs far more than using one: keep one per host CPU count.
-const schemas = new Map<number, ReturnType<typeof schema>>();
+// Building a zod schema costs far more than using one: keep one per host (CPU count and memory).
+const schemas = new Map<string, ReturnType<typeof schema>>();
 
 /** Validates untrusted input (CLI, API, state file) into a WorkspaceSpec or throws one error listing every problem. */
 export function parseWorkspaceSpec(input: unknown, limits: HostLimits): WorkspaceSpec {
-  let cached = schemas.get(limits.cpus);
-  if (!cached) schemas.set(limits.cpus, (cached = schema(limits)));
+  const key = `${limits.cpus}/${limits.memoryBytes ?? ''}`;
+  let cached = schemas.get(key);
+  if (!cached) schemas.set(key, (cached = schema(limits)));
   const result = cached.safeParse(input);
   if (!result.success) {
     const problems: { field: string; message: string }[] = [];
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) problems.push({ field: key, message: `is not a workspace field; remove it (fields: ${FIELDS}).` });
+        // Inside a secret or dotfiles the key is named by its whole path (secrets.0.owner), with that object's fields.
+        const prefix = issue.path.map(String).join('.');
+        const nested = NESTED_FIELDS[String(issue.path[0])];
+        for (const key of issue.keys) {
+          if (!prefix) problems.push({ field: key, message: `is not a workspace field; remove it (fields: ${FIELDS}).` });
+          else {
+            const message = nested ? `is not a ${nested.what} field; remove it (fields: ${nested.fields}).` : 'is not a field here; remove it.';
+            problems.push({ field: `${prefix}.${key}`, message });
+          }
+        }
       } else if (issue.code === 'invalid_key') {
         // zod reports a bad record key as "Invalid key in record"; our message is in the nested issue.
         problems.push({ field: issue.path.map(String).join('.'), message: issue.issues[0]?.message ?? issue.message });

@@ -32,15 +32,15 @@ const NEXT: Record<Exclude<WorkspaceEvent, 'reconcile'>, Partial<Record<StoredSt
   stopped: { stopping: 'off' },
 };
 
-/** The state after `event`, or a DrydockError saying why the event cannot happen now. */
-export function transition(state: StoredState, event: WorkspaceEvent, observed?: ObservedState): StoredState {
+/** The state after `event`, or a DrydockError saying why the event cannot happen now (naming `workspace` when given). */
+export function transition(state: StoredState, event: WorkspaceEvent, observed?: ObservedState, workspace?: string): StoredState {
   if (event === 'reconcile') {
     if (!observed) throw new DrydockError('internal', 'reconcile needs the observed state');
     return observed;
   }
   const next = NEXT[event][state];
   if (next) return next;
-  throw new DrydockError(state === 'building' || state === 'stopping' ? 'busy' : 'conflict', refusal(state, event));
+  throw new DrydockError(state === 'building' || state === 'stopping' ? 'busy' : 'conflict', refusal(state, event, workspace));
 }
 
 /** The state a client is shown. */
@@ -48,14 +48,17 @@ export function shownState(state: StoredState, dockerReachable: boolean): Worksp
   return dockerReachable ? state : 'unknown';
 }
 
-function refusal(state: StoredState, event: WorkspaceEvent): string {
+function refusal(state: StoredState, event: WorkspaceEvent, workspace: string | undefined): string {
+  const subject = workspace === undefined ? 'the workspace' : `workspace ${workspace}`;
   switch (state) {
     case 'building':
-      return 'the workspace is already building; wait for that build to finish (follow it with `drydock logs NAME --follow`).';
+      return workspace === undefined
+        ? 'the workspace is already building; wait for that build to finish (`drydock logs` with its name and --follow shows it).'
+        : `workspace ${workspace} is already building; wait for that build to finish (follow it with \`drydock logs ${workspace} --follow\`).`;
     case 'stopping':
-      return 'the workspace is stopping; wait a moment and try again.';
+      return `${subject} is stopping; wait a moment and try again.`;
     default:
-      return `cannot ${event} a workspace that is ${state}.`;
+      return `cannot ${event} ${workspace === undefined ? 'a workspace' : subject}: it is ${state}.`;
   }
 }
 

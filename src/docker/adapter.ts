@@ -46,6 +46,12 @@ export class DockerAdapter {
     return info.NCPU ?? 1;
   }
 
+  /** The engine's total memory (on Docker Desktop, its VM's), the most a container can be given. */
+  async hostMemoryBytes(): Promise<number> {
+    const info = (await this.docker.info()) as { MemTotal?: number };
+    return info.MemTotal && info.MemTotal > 0 ? info.MemTotal : Number.MAX_SAFE_INTEGER;
+  }
+
   readonly images = {
     inspect: (reference: string): Promise<ImageInfo | undefined> => inspectImage(this.docker, reference),
     pull: (reference: string, onProgress?: (progress: PullProgress) => void): Promise<void> => pullImage(this.docker, reference, onProgress),

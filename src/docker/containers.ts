@@ -80,11 +80,22 @@ export async function inspectContainer(docker: Dockerode, idOrName: string): Pro
       nanoCpus: info.HostConfig.NanoCpus ?? 0,
       memoryBytes: info.HostConfig.Memory ?? 0,
       user: info.Config.User,
+      env: envRecord(info.Config.Env ?? []),
     };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw dockerFailure(error, `inspecting container ${idOrName}`);
   }
+}
+
+/** `KEY=value` lines as a record (a value may itself contain `=`). */
+function envRecord(lines: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines) {
+    const at = line.indexOf('=');
+    if (at > 0) env[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return env;
 }
 
 export interface ContainerSummary {

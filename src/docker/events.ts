@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type Dockerode from 'dockerode';
 import { dockerFailure } from './errors';
 import { labelFilters } from './volumes';
@@ -26,15 +27,32 @@ export async function followContainerEvents(
   } catch (error) {
     throw dockerFailure(error, 'following Docker events');
   }
-  let buffer = '';
   let ended = false;
   const end = (error?: Error): void => {
     if (ended) return;
     ended = true;
     onEnd(error);
   };
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
+  stream.on('data', containerEventReader(onEvent));
+  stream.on('end', () => end());
+  stream.on('close', () => end());
+  stream.on('error', (error: Error) => end(error));
+  return () => {
+    ended = true;
+    (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  };
+}
+
+/**
+ * Turns the engine's event stream (one JSON object per line) into events, chunk
+ * by chunk. Chunks split anywhere, even inside a UTF-8 character (a label value
+ * with a ✓), so bytes are decoded across chunks, not each chunk alone.
+ */
+export function containerEventReader(onEvent: (event: ContainerEvent) => void): (chunk: Buffer) => void {
+  const decoder = new StringDecoder('utf8');
+  let buffer = '';
+  return (chunk) => {
+    buffer += decoder.write(chunk);
     let newline: number;
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, newline).trim();
@@ -47,12 +65,5 @@ export async function followContainerEvents(
         // A malformed event line is skipped; the next reconcile corrects any drift.
       }
     }
-  });
-  stream.on('end', () => end());
-  stream.on('close', () => end());
-  stream.on('error', (error: Error) => end(error));
-  return () => {
-    ended = true;
-    (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   };
 }

@@ -28,6 +28,8 @@ export interface ContainerInfo {
   nanoCpus: number;
   memoryBytes: number;
   user: string;
+  /** The container's environment (the image's, the spec's, HOME and USER). */
+  env: Record<string, string>;
 }
 
 export interface ContainerCreateSpec {

@@ -1,9 +1,12 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { resolveLocations } from '../api/locations';
 import type { DaemonEvent, Health } from '../api/views';
 import { connectBackend } from '../client/backendLauncher';
 import type { DrydockClient } from '../client/drydockClient';
-import { errorMessage } from '../core/errors';
+import { DrydockError, errorMessage } from '../core/errors';
 import { VERSION } from '../core/version';
 
 export type ConnectionState =
@@ -35,7 +38,9 @@ export class BackendConnection implements vscode.Disposable {
   async api(): Promise<DrydockClient> {
     if (this.client) return this.client;
     const settings = vscode.workspace.getConfiguration('drydock');
-    const nodePath = settings.get<string>('backendNodePath') || process.execPath;
+    const configured = settings.get<string>('backendNodePath');
+    if (configured) await checkNodePath(configured);
+    const nodePath = configured || process.execPath;
     this.client = await connectBackend({
       locations: resolveLocations(),
       backendScript: this.context.asAbsolutePath('dist/backend.js'),
@@ -112,5 +117,27 @@ export class BackendConnection implements vscode.Disposable {
   private setState(state: ConnectionState): void {
     this.current = state;
     this.stateEmitter.fire(state);
+  }
+}
+
+/**
+ * A configured Node that cannot run would only show as a start timeout with
+ * an empty backend log: name the setting instead. A bare name is left to PATH.
+ */
+async function checkNodePath(path: string): Promise<void> {
+  if (!isAbsolute(path)) return;
+  let problem: string | undefined;
+  try {
+    if (!(await stat(path)).isFile()) problem = 'is not a file';
+    else await access(path, constants.X_OK).catch(() => (problem = 'is not executable'));
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${errorMessage(error)})`;
+  }
+  if (problem) {
+    throw new DrydockError(
+      'backend_down',
+      `drydock.backendNodePath is "${path}", which ${problem}; set it to a Node.js 20 or newer in your user (or remote) settings, or clear it to use VS Code's own.`,
+      'drydock.backendNodePath',
+    );
   }
 }

@@ -46,8 +46,7 @@ export class Drydock implements vscode.Disposable {
     const output = (this.output = own(new BuildOutput(this.connection)));
     const activity = (this.activity = own(new ActivityTracker(this.connection, this.current)));
     const commandContext: CommandContext = { connection: this.connection, cache: this.cache, current: this.current, output, activity };
-    const tree = (this.tree = own(new WorkspacesTree(this.cache, this.connection)));
-    own(vscode.window.createTreeView('drydock.workspaces', { treeDataProvider: tree, showCollapseAll: false }));
+    this.tree = own(new WorkspacesTree(this.cache, this.connection));
     this.statusBar = own(new CountdownStatusBar(this.cache, this.current));
     own(showBackendNotifications(this.connection));
 

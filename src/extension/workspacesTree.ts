@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { WorkspaceView } from '../api/views';
-import type { BackendConnection } from './backendConnection';
+import type { BackendConnection, ConnectionState } from './backendConnection';
 import { timeLeft } from './timeLeft';
 import type { WorkspaceCache } from './workspaceCache';
 
@@ -28,18 +28,21 @@ export type TreeNode =
 /**
  * The Workspaces tree: one item per workspace with its state icon, and its
  * details as children. Menus follow `contextValue` (workspace-<state>).
- * Refreshes come from backend events, debounced.
+ * Refreshes come from backend events, debounced. Why the backend or Docker
+ * cannot be reached is the view's message.
  */
 export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeNode | undefined>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private pending: NodeJS.Timeout | undefined;
   readonly onDidChangeTreeData = this.emitter.event;
+  readonly view: vscode.TreeView<TreeNode>;
 
   constructor(
     private readonly cache: WorkspaceCache,
     private readonly connection: BackendConnection,
   ) {
+    this.view = vscode.window.createTreeView('drydock.workspaces', { treeDataProvider: this, showCollapseAll: false });
     const refresh = (): void => {
       clearTimeout(this.pending);
       this.pending = setTimeout(() => {
@@ -115,12 +118,14 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
   dispose(): void {
     clearTimeout(this.pending);
     for (const subscription of this.subscriptions) subscription.dispose();
+    this.view.dispose();
     this.emitter.dispose();
   }
 
-  /** Drives the welcome views: none yet, backend down, Docker down. */
+  /** Drives the welcome views (connecting, none yet) and the problem message. */
   private async updateContext(): Promise<void> {
     const state = this.connection.state;
+    this.view.message = problemMessage(state);
     const view =
       state.kind === 'backend-down'
         ? 'backendDown'
@@ -132,12 +137,33 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
               ? 'noWorkspaces'
               : 'ready';
     await vscode.commands.executeCommand('setContext', 'drydock.view', view);
-    await vscode.commands.executeCommand('setContext', 'drydock.problem', 'message' in state ? state.message : '');
   }
+}
+
+/**
+ * Why the view cannot show workspaces, or undefined when it can. A message
+ * and not welcome content: welcome content does not expand context keys, and
+ * a message hides it. Plain text, on one line (newlines do not render).
+ */
+function problemMessage(state: ConnectionState): string | undefined {
+  if (state.kind === 'backend-down') {
+    return `The Drydock backend does not answer: ${sentence(state.message)} It starts by itself; if it keeps failing, run "drydock daemon status" in a terminal and see its log. Refresh retries now.`;
+  }
+  if (state.kind === 'docker-down') {
+    const advice = /start docker/i.test(state.message) ? '' : ' Start the Docker engine (for example "sudo systemctl start docker").';
+    return `Docker cannot be reached, so workspace states are unknown: ${sentence(state.message)}${advice} Drydock reconnects by itself.`;
+  }
+  return undefined;
+}
+
+function sentence(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ').trim();
+  return /[.!?]$/.test(flat) ? flat : `${flat}.`;
 }
 
 function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
   const lines = [`**${workspace.name}** — ${workspace.state}`, '', `Image: \`${workspace.image}\``, `Home: \`${workspace.homeVolume}\``];
+  if (workspace.notice) lines.push(`Note: ${workspace.notice}`);
   if (workspace.deadline) lines.push(`Stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}`);
   if (workspace.forcedRebuild) lines.push(`Rebuild required by ${new Date(workspace.forcedRebuild.at).toLocaleString()}: ${workspace.forcedRebuild.reason}`);
   if (workspace.lastBuild?.message) lines.push(`Last build: ${workspace.lastBuild.message}`);

@@ -9,7 +9,7 @@ import { DotfilesCache } from '../../src/backend/hooks/dotfilesCache';
 import { BuildHooks } from '../../src/backend/hooks/hookStage';
 import { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLifecycle';
 import { TEST_USERS } from '../support/testImage';
-import { docker, removeWorkspaceObjects } from '../support/docker';
+import { docker, removeWorkspaceObjects, TEST_OWNERSHIP } from '../support/docker';
 import { report, sideBySide } from './measure';
 
 /**
@@ -45,7 +45,7 @@ export async function benchHooks(adapter: DockerAdapter, image: string, rounds: 
       },
       { cpus: 64 },
     );
-    const lifecycle = new WorkspaceLifecycle(adapter, { stopGraceSeconds: 1 });
+    const lifecycle = new WorkspaceLifecycle(adapter, { ownership: TEST_OWNERSHIP, stopGraceSeconds: 1 });
     const built = await lifecycle.rebuild(spec, 'bench-hooks');
     if (!built.containerId) throw built.error ?? new Error('no container');
     const containerId = built.containerId;

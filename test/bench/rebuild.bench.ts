@@ -1,7 +1,7 @@
 import { parseWorkspaceSpec } from '../../src/core/spec';
 import type { DockerAdapter } from '../../src/docker/adapter';
 import { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLifecycle';
-import { docker, removeWorkspaceObjects } from '../support/docker';
+import { docker, removeWorkspaceObjects, TEST_OWNERSHIP } from '../support/docker';
 import { report, sideBySide } from './measure';
 
 /**
@@ -10,7 +10,7 @@ import { report, sideBySide } from './measure';
  * same image, same steps, measured side by side.
  */
 export async function benchRebuild(adapter: DockerAdapter, image: string, rounds: number): Promise<void> {
-  const lifecycle = new WorkspaceLifecycle(adapter, { stopGraceSeconds: 10 });
+  const lifecycle = new WorkspaceLifecycle(adapter, { ownership: TEST_OWNERSHIP, stopGraceSeconds: 10 });
   const name = 'bench-rebuild';
   const raw = 'drydock-bench-raw';
   const spec = parseWorkspaceSpec({ name, image, pullPolicy: 'missing' }, { cpus: 64 });

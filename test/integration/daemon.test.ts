@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { endpoints, pathFor } from '../../src/api/endpoints';
 import { resolveLocations, type BackendLocations } from '../../src/api/locations';
-import type { ApiErrorBody, Health, WorkspaceView } from '../../src/api/views';
+import type { ApiErrorBody, DaemonEvent, Health, WorkspaceView } from '../../src/api/views';
 import { DrydockClient } from '../../src/client/drydockClient';
 import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
@@ -78,10 +78,13 @@ function raw(
   method: string,
   path: string,
   body?: string | Buffer | Buffer[],
-  headers: Record<string, string | number> = {},
+  /** A header given as undefined is not sent (the content-type is JSON unless told). */
+  headers: Record<string, string | number | undefined> = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ socketPath, method, path, headers: { 'content-type': 'application/json', ...headers } });
+    const all: Record<string, string | number | undefined> = { 'content-type': 'application/json', ...headers };
+    const sent = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Record<string, string | number>;
+    const request = httpRequest({ socketPath, method, path, headers: sent });
     let answered = false;
     request.on('response', (response) => {
       answered = true;
@@ -370,6 +373,97 @@ void describe('the Drydock backend as real processes', () => {
     });
   });
 
+  void describe('faults said plainly', () => {
+    const sandbox = new Sandbox();
+    const name = sandbox.workspace('faults');
+    after(() => sandbox.cleanup());
+
+    void it('refuses a body that is not declared JSON with 415, and a bad percent escape in a path with 400', async () => {
+      sandbox.ok(['ls']); // starts the backend
+      const socket = sandbox.locations.socketPath;
+      const spec = JSON.stringify({ spec: { name, image: IMAGE } });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', undefined]) {
+        const answer = await raw(socket, 'POST', endpoints.createWorkspace.path, spec, { 'content-type': type });
+        assert.equal(answer.status, 415, `content-type ${type}`);
+        assert.equal(answer.body.error.field, 'content-type');
+        assert.match(answer.body.error.message, /Content-Type: application\/json/);
+      }
+      // Endpoints that take no body refuse a non-JSON one all the same.
+      const stop = await raw(socket, 'POST', pathFor(endpoints.stop.path, { name }), 'now', { 'content-type': 'text/plain' });
+      assert.equal(stop.status, 415);
+      // JSON with parameters passes the type check (the unknown field is then refused), and no body needs no type.
+      const charset = await raw(socket, 'POST', endpoints.createWorkspace.path, JSON.stringify({ spec: { name, image: IMAGE }, colour: 'red' }), {
+        'content-type': 'Application/JSON; charset=utf-8',
+      });
+      assert.equal(charset.status, 400);
+      assert.equal(charset.body.error.field, 'colour');
+      const noBody = await raw(socket, 'POST', pathFor(endpoints.rebuild.path, { name }), undefined, { 'content-type': undefined });
+      assert.equal(noBody.status, 404, JSON.stringify(noBody.body));
+      assert.deepEqual(JSON.parse(sandbox.ok(['ls', '--json']).stdout), [], 'nothing was created');
+
+      for (const segment of ['%E0%A4%A', '%zz', '%']) {
+        const answer = await raw(socket, 'GET', `/v1/workspaces/${segment}`);
+        assert.equal(answer.status, 400, segment);
+        assert.equal(answer.body.error.field, 'name');
+        assert.match(answer.body.error.message, /percent-encoded/);
+      }
+    });
+
+    void it("refuses memory above the engine's and too few CPUs, naming the field, before anything is created", () => {
+      sandbox.ok(['ls']);
+      const memory = sandbox.cli(['create', name, '--image', IMAGE, '--pull', 'never', '--memory', '99999t']);
+      assert.notEqual(memory.status, 0);
+      assert.match(memory.stderr, /memory: is more than Docker's host has \(\d+\.\dg \(\d+ bytes\)\); ask for \d+g or less/);
+      const cpus = sandbox.cli(['create', name, '--image', IMAGE, '--pull', 'never', '--cpus', '0.000000001']);
+      assert.notEqual(cpus.status, 0);
+      assert.match(cpus.stderr, /cpus: must be at least 0\.01/);
+      assert.deepEqual(JSON.parse(sandbox.ok(['ls', '--json']).stdout), []);
+      assert.deepEqual(volumesOf(name), []);
+    });
+
+    const logsMount = process.platform === 'linux' && process.getuid?.() === 0 ? sandbox.locations.logsDir : undefined;
+    void it(
+      'a build whose log cannot be written (a full disk) says so live, in `drydock logs` and in the event stream, and records its result',
+      { skip: logsMount ? false : 'needs root to mount a full file system on the logs folder' },
+      async () => {
+        sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never', '--no-build']);
+        const events: DaemonEvent[] = [];
+        const listening = new AbortController();
+        void sandbox.client.events((event) => events.push(event), listening.signal).catch(() => undefined);
+        // The feed starts with a snapshot of each workspace: then it is listening.
+        await waitFor('the event stream', 10_000, () => events.some((event) => event.type === 'workspace'));
+        mkdirSync(logsMount!, { recursive: true });
+        const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', logsMount!], { encoding: 'utf8' });
+        if (mount.status !== 0) throw new Error(`could not mount a tmpfs: ${mount.stderr}`);
+        try {
+          assert.throws(() => writeFileSync(join(logsMount!, 'filler'), Buffer.alloc(128 * 1024)), /ENOSPC/);
+          const rebuilt = sandbox.cli(['rebuild', name, '--yes']);
+          assert.equal(rebuilt.status, 0, rebuilt.stderr);
+          assert.match(rebuilt.stdout, /^warning: could not write the build log file .*ENOSPC: no space left on device/m);
+          assert.match(rebuilt.stdout, /^=== build running/m);
+
+          const status = JSON.parse(sandbox.ok(['status', name, '--json']).stdout) as WorkspaceView;
+          assert.equal(status.state, 'running');
+          assert.equal(status.lastBuild?.status, 'running');
+          const printed = sandbox.ok(['logs', name]).stdout;
+          assert.match(printed, /=== log incomplete: the backend could not write this log file \(ENOSPC: no space left on device/);
+          assert.match(printed, new RegExp(`drydock status ${name}`));
+
+          const warning = await waitFor('a warning event', 10_000, () =>
+            events.find((event) => event.type === 'warning' && event.workspace === name && /ENOSPC/.test(event.message)),
+          );
+          assert.match(
+            warning.type === 'warning' ? warning.message : '',
+            new RegExp(`workspace ${name}: could not write the log of build ${status.lastBuild.buildId}`),
+          );
+        } finally {
+          listening.abort();
+          spawnSync('umount', [logsMount!]);
+        }
+      },
+    );
+  });
+
   void describe('a stale lock', () => {
     const sandbox = new Sandbox();
     after(() => sandbox.cleanup());
@@ -436,13 +530,16 @@ void describe('the Drydock backend as real processes', () => {
       });
       assert.equal(view.state, 'failed');
       assert.equal(view.lastBuild?.buildId, started.buildId);
-      assert.match(view.lastBuild?.message ?? '', /interrupted/);
+      // Shown after the status ("interrupted: the backend stopped..."), so the message does not repeat the word.
+      assert.match(view.lastBuild?.message ?? '', /^the backend stopped during this build/);
+      assert.match(sandbox.ok(['status', name]).stdout, new RegExp(`${started.buildId} interrupted: the backend stopped`));
       assert.deepEqual(containersOf(name), [`drydock-${name}`], 'exactly one container, and no -next leftover');
       assert.equal(dockerExec(`drydock-${name}`, 'cat ~/precious.txt'), 'precious');
       const log = readFileSync(join(sandbox.locations.logsDir, name, `${started.buildId}.log`), 'utf8')
         .trimEnd()
         .split('\n');
-      assert.match(log.at(-1) ?? '', /=== build interrupted/);
+      assert.match(log.at(-1) ?? '', /=== build interrupted: the backend stopped/);
+      assert.doesNotMatch(log.at(-1) ?? '', /interrupted: interrupted/);
       assert.match(log.join('\n'), /stdout\| configure started/);
 
       // Activity in the kept container (the exec above, a user's shell) does not make a failed build look good.

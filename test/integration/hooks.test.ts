@@ -13,8 +13,8 @@ import { BuildLogStore } from '../../src/backend/builds/logStore';
 import { DotfilesCache } from '../../src/backend/hooks/dotfilesCache';
 import { BuildHooks } from '../../src/backend/hooks/hookStage';
 import { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLifecycle';
-import { connect, docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
-import { buildHookImage, buildImageWithUnexecutableConfigure } from '../support/hookImage';
+import { connect, docker, dockerExec, removeWorkspaceObjects, TEST_OWNERSHIP, uniqueName } from '../support/docker';
+import { ROOT_ONLY_KNOWN_HOST, buildHookImage, buildImageWithUnexecutableConfigure } from '../support/hookImage';
 import { buildTestImage, removeImage } from '../support/testImage';
 
 /** A build's end, with the log it wrote. */
@@ -77,7 +77,7 @@ void describe('build hooks on a real Docker engine', () => {
     buildTestImage(PLAIN_IMAGE);
     buildImageWithUnexecutableConfigure(BAD_CONFIGURE_IMAGE);
     cache = new DotfilesCache(join(scratch, 'dotfiles-cache'));
-    const lifecycle = new WorkspaceLifecycle(await connect(), { stopGraceSeconds: 1, hooks: new BuildHooks(cache) });
+    const lifecycle = new WorkspaceLifecycle(await connect(), { ownership: TEST_OWNERSHIP, stopGraceSeconds: 1, hooks: new BuildHooks(cache) });
     runner = new BuildRunner(lifecycle, new BuildLogStore(join(scratch, 'logs')));
   });
 
@@ -296,6 +296,85 @@ void describe('build hooks on a real Docker engine', () => {
     const name = workspace('dotmissing');
     const finished = running(await build(name, { dotfiles: { url: join(scratch, 'no-such-repo') } }));
     assert.match(logOf(finished), /\[warning\] Personalize: dotfiles.*git could not clone.*(does not exist|not a git repository|No such file)/i);
+  });
+
+  // Home survives rebuilds and is the user's: these traps are planted by the (non-root) user before a rebuild.
+  void it('refuses to write a secret through a symlink planted in home, with a warning, and writes the others', async () => {
+    const name = workspace('trapsecret');
+    running(await build(name));
+    const container = `drydock-${name}`;
+    dockerExec(
+      container,
+      'mkdir -p ~/.config && ln -s /etc/profile.d ~/.config/tool && ln -s /etc/sudoers.d ~/sud && ln -s /etc/drydock-final ~/.final',
+      'dev',
+    );
+    const keyDir = mkdtempSync(join(scratch, 'keys-'));
+    writeFileSync(join(keyDir, 'token'), 'echo owned\n');
+    const finished = running(
+      await build(name, {
+        secrets: [
+          { source: join(keyDir, 'token'), target: '.config/tool/token' },
+          { source: join(keyDir, 'token'), target: 'sud/dev' },
+          { source: join(keyDir, 'token'), target: '.final' },
+          { source: join(keyDir, 'token'), target: 'spaced dir/ünïcode token' },
+        ],
+      }),
+    );
+    assert.equal(
+      dockerExec(container, 'for f in /etc/profile.d/token /etc/sudoers.d/dev /etc/drydock-final; do [ -e "$f" ] && echo "$f written"; done; true', 'root'),
+      '',
+    );
+    assert.equal(
+      dockerExec(container, 'for l in ~/.config/tool ~/sud ~/.final; do readlink "$l"; done'),
+      '/etc/profile.d\n/etc/sudoers.d\n/etc/drydock-final',
+      'the links are left alone',
+    );
+    assert.equal(dockerExec(container, 'cat ~/"spaced dir/ünïcode token"'), 'echo owned', 'a secret without a link in its path is written');
+    const log = logOf(finished);
+    assert.match(log, /~\/\.config\/tool\/token.*~\/\.config\/tool is a symbolic link to \/etc\/profile\.d/);
+    assert.match(log, /~\/sud\/dev.*~\/sud is a symbolic link to \/etc\/sudoers\.d/);
+    assert.match(log, /~\/\.final.*~\/\.final is a symbolic link to \/etc\/drydock-final/);
+    assert.match(log, /\[warning\] Inject secrets/);
+    assert.match(log, /=== build running/);
+  });
+
+  void it('never merges known_hosts through a symlinked ~/.ssh, and warns', async () => {
+    const name = workspace('trapssh');
+    running(await build(name));
+    const container = `drydock-${name}`;
+    dockerExec(container, 'rm -rf ~/.ssh && ln -s /root/.ssh ~/.ssh', 'dev');
+    const finished = running(await build(name, { knownHosts: 'github.com ssh-ed25519 AAAAHOST\n' }));
+    // Wherever the user's known_hosts now is, it holds nothing only root could read.
+    const usersView = dockerExec(container, 'cat ~/.ssh/known_hosts 2>/dev/null; find ~ -name known_hosts -type f -exec cat {} \\; 2>/dev/null; true', 'dev');
+    assert.ok(!usersView.includes('AAAAROOTONLY'), `the user can read root's known_hosts line:\n${usersView}`);
+    assert.equal(dockerExec(container, 'cat /root/.ssh/known_hosts', 'root'), ROOT_ONLY_KNOWN_HOST, "root's file is not written through the link");
+    assert.match(logOf(finished), /~\/\.ssh is a symbolic link to \/root\/\.ssh/);
+    assert.match(logOf(finished), /\[warning\] Inject secrets/);
+  });
+
+  void it('never copies dotfiles through a symlinked ~/dotfiles', async () => {
+    const name = workspace('trapdot');
+    running(await build(name));
+    const container = `drydock-${name}`;
+    const marker = `drydock-trap-${randomBytes(4).toString('hex')}`;
+    const repo = await makeRepo({ [marker]: 'copied\n', '.trapped': 'set number\n' });
+    const nothingInEtc = (): void =>
+      assert.equal(dockerExec(container, `ls /etc/${marker} /etc/.git /etc/.trapped 2>/dev/null; true`, 'root'), '', 'dotfiles were copied into /etc');
+
+    // A plain link: the user-level removal takes it away, and a fresh copy lands in home.
+    dockerExec(container, 'ln -s /etc ~/dotfiles', 'dev');
+    running(await build(name, { dotfiles: { url: repo } }));
+    nothingInEtc();
+    assert.equal(dockerExec(container, `test -L ~/dotfiles || cat ~/dotfiles/${marker}`), 'copied');
+
+    // A home the user made read-only keeps the link past that removal: the copy is refused.
+    dockerExec(container, 'rm -rf ~/dotfiles && ln -s /etc ~/dotfiles && chmod a-w ~', 'dev');
+    const refused = running(await build(name, { dotfiles: { url: repo } }));
+    nothingInEtc();
+    assert.equal(dockerExec(container, 'readlink ~/dotfiles'), '/etc');
+    assert.match(logOf(refused), /~\/dotfiles is a symbolic link to \/etc/);
+    assert.match(logOf(refused), /\[warning\] Personalize: dotfiles/);
+    dockerExec(container, 'chmod u+w ~', 'dev');
   });
 
   void it('gives a late log subscriber the whole build, then the live lines', async () => {

@@ -28,3 +28,6 @@ export function docker(args: string[]): string {
 export function dockerExec(container: string, command: string, user?: string): string {
   return docker(['exec', ...(user ? ['-u', user] : []), container, '/bin/sh', '-c', command]);
 }
+
+/** The owner the in-process lifecycle tests label their objects with (a backend derives its own from its state folder). */
+export const TEST_OWNERSHIP = { owner: 'drydock-tests', claimsLegacy: (): boolean => false };

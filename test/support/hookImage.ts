@@ -16,8 +16,18 @@ esac
 exit 0
 `;
 
+/** A line only root can read, and root's folders that a hostile home links to (see the hostile-home tests). */
+export const ROOT_ONLY_KNOWN_HOST = 'root-only.example ssh-ed25519 AAAAROOTONLY';
+
 export function buildHookImage(tag: string): void {
-  buildTestImage(tag, { files: { '/coder/configure': { content: CONFIGURE_SCRIPT, mode: 0o755 } } });
+  buildTestImage(tag, {
+    files: {
+      '/coder/configure': { content: CONFIGURE_SCRIPT, mode: 0o755 },
+      '/root/.ssh/known_hosts': { content: `${ROOT_ONLY_KNOWN_HOST}\n`, mode: 0o600 },
+      '/etc/profile.d/README': 'sourced by login shells\n',
+      '/etc/sudoers.d/README': 'read by sudo\n',
+    },
+  });
 }
 
 export function buildImageWithUnexecutableConfigure(tag: string): void {

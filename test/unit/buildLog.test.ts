@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -182,6 +182,65 @@ void describe('file errors', () => {
     await log.finish({ status: 'running' });
     assert.match(String(log.writeError), /EISDIR/);
     assert.deepEqual(outputs(log), ['stdout:kept']);
+  });
+
+  void it('on a full disk (/dev/full: ENOSPC on every write) says so once in the live log, before the result, and tells listeners', async () => {
+    const log = new BuildLog({ workspace: 'demo', buildId: 'x', file: '/dev/full' });
+    const failures: Error[] = [];
+    log.onWriteError((error) => failures.push(error));
+    const seen: BuildLogEntry[] = [];
+    log.subscribe((entry) => seen.push(entry));
+    await log.step(
+      'Configure',
+      now(() => log.output('stdout', Buffer.from('kept\n'))),
+    );
+    log.output('stdout', Buffer.from('more output\n'));
+    await log.finish({ status: 'running' });
+
+    assert.equal(failures.length, 1, 'told once');
+    assert.match(failures[0].message, /ENOSPC/);
+    const warnings = seen.filter((entry) => entry.kind === 'warn');
+    assert.equal(warnings.length, 1, JSON.stringify(seen));
+    for (const fragment of ['could not write the build log file /dev/full', 'ENOSPC', 'shown live', 'incomplete', 'free disk space']) {
+      assert.ok(warnings[0].text.includes(fragment), `"${warnings[0].text}" should mention "${fragment}"`);
+    }
+    // The live log goes on and ends with the build's result, after the warning.
+    assert.deepEqual(
+      seen.filter((entry) => entry.kind === 'output').map((entry) => entry.text),
+      ['kept', 'more output'],
+    );
+    assert.equal(seen.at(-1)?.kind, 'result');
+    assert.equal(seen.at(-1)?.status, 'running');
+    assert.ok(seen.indexOf(warnings[0]) < seen.length - 1);
+    // A listener that comes after the failure hears of it at once.
+    let late: Error | undefined;
+    log.onWriteError((error) => (late = error));
+    assert.equal(late, failures[0]);
+  });
+
+  void it('says so when the log folder cannot be made', async () => {
+    const blocker = join(root, 'a-file');
+    writeFileSync(blocker, '');
+    const log = new BuildLog({ workspace: 'demo', buildId: 'x', file: join(blocker, 'sub', 'build.log') });
+    await log.finish({ status: 'failed' });
+    assert.match(String(log.writeError), /ENOTDIR/);
+    assert.equal(log.entries().filter((entry) => entry.kind === 'warn' && /ENOTDIR/.test(entry.text)).length, 1);
+  });
+});
+
+void describe('file modes', () => {
+  void it('writes the log 0600 in folders it makes 0700, whatever the umask', async () => {
+    const previous = process.umask(0o000);
+    try {
+      const log = newLog();
+      log.info('private');
+      await log.finish({ status: 'running' });
+      assert.equal(statSync(log.file).mode & 0o777, 0o600);
+      assert.equal(statSync(dirname(log.file)).mode & 0o777, 0o700);
+      assert.equal(statSync(dirname(dirname(log.file))).mode & 0o777, 0o700);
+    } finally {
+      process.umask(previous);
+    }
   });
 });
 

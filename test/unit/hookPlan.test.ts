@@ -6,6 +6,7 @@ import {
   checkDotfilesUrl,
   dotfilesToLink,
   parentDirectories,
+  pathComponents,
   pickInstallScript,
   secretTargetInHome,
 } from '../../src/core/hookPlan';
@@ -83,5 +84,10 @@ void describe('secret targets', () => {
   void it('lists the folders a target needs, outermost first', () => {
     assert.deepEqual(parentDirectories('.config/gh/hosts.yml'), ['.config', '.config/gh']);
     assert.deepEqual(parentDirectories('.netrc'), []);
+  });
+
+  void it('lists every path a target passes through, itself last, for the symlink check', () => {
+    assert.deepEqual(pathComponents('.config/my tool/ünï'), ['.config', '.config/my tool', '.config/my tool/ünï']);
+    assert.deepEqual(pathComponents('.netrc'), ['.netrc']);
   });
 });

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BuildLog } from '../../src/backend/builds/buildLog';
+import { BuildLog, type BuildLogEntry } from '../../src/backend/builds/buildLog';
+import { BuildRunner } from '../../src/backend/builds/buildRunner';
 import { BuildLogStore } from '../../src/backend/builds/logStore';
+import type { BuildReporter } from '../../src/backend/lifecycle/buildReporter';
+import type { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLifecycle';
+import { INTERRUPTED_MESSAGE } from '../../src/backend/workspaces/reconcile';
 import { isDrydockError } from '../../src/core/errors';
+import { parseWorkspaceSpec } from '../../src/core/spec';
 
 const root = mkdtempSync(join(tmpdir(), 'drydock-logstore-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -119,5 +125,120 @@ void describe('BuildLogStore', () => {
       return true;
     });
     await assert.rejects(store.read('empty', '20261128T201000Z-000000'), /no build logs yet/);
+  });
+
+  void it('makes log folders 0700 (tightening ones an older version made 0755) and logs 0600', async () => {
+    const store = newStore();
+    mkdirSync(join(store.root, 'old'), { recursive: true, mode: 0o755 });
+    chmodSync(store.root, 0o755);
+    chmodSync(join(store.root, 'old'), 0o755);
+    for (const workspace of ['old', 'new']) {
+      const buildId = store.newBuildId();
+      const file = store.newFile(workspace, buildId);
+      assert.equal(file, store.fileFor(workspace, buildId));
+      const log = new BuildLog({ workspace, buildId, file });
+      log.info('private');
+      await log.finish({ status: 'running' });
+      assert.equal(statSync(file).mode & 0o777, 0o600, file);
+      assert.equal(statSync(dirname(file)).mode & 0o777, 0o700, dirname(file));
+    }
+    assert.equal(statSync(store.root).mode & 0o777, 0o700);
+  });
+
+  void it('ends an interrupted log with the message once: "interrupted: " is not repeated', async () => {
+    const store = newStore();
+    const buildId = writeLog(store, 'demo', 1);
+    await store.markInterrupted('demo', buildId, INTERRUPTED_MESSAGE);
+    const last = (await store.read('demo', buildId)).trimEnd().split('\n').at(-1)!;
+    assert.match(last, /=== build interrupted: the backend stopped during this build/);
+    assert.doesNotMatch(last, /interrupted: interrupted/);
+    assert.ok(!INTERRUPTED_MESSAGE.startsWith('interrupted'), INTERRUPTED_MESSAGE);
+  });
+
+  void it('reading a log marked incomplete says so and why, also after a restart, and prune removes the marker', async () => {
+    const store = newStore(1);
+    const empty = writeLog(store, 'demo', 1);
+    writeFileSync(store.fileFor('demo', empty), ''); // a full disk leaves a 0-byte file
+    await store.markIncomplete('demo', empty, 'ENOSPC: no space left on device, write');
+    const text = await store.read('demo', empty);
+    assert.match(text, /^=== log incomplete: the backend could not write this log file \(ENOSPC: no space left on device, write\)/);
+    assert.match(text, /drydock status demo/);
+    assert.match(text, /free disk space/);
+
+    const partial = writeLog(store, 'demo', 2);
+    await store.markIncomplete('demo', partial, 'ENOSPC: no space left on device, write');
+    const restarted = new BuildLogStore(store.root, 1);
+    const lines = (await restarted.read('demo', partial)).split('\n');
+    assert.equal(lines[0], 'build 2');
+    assert.match(lines[1], /^=== log incomplete: .*ENOSPC/);
+    // On a full disk the marker may stay empty: it still marks the log.
+    writeFileSync(`${store.fileFor('demo', partial)}.incomplete`, '');
+    assert.match(await new BuildLogStore(store.root).read('demo', partial), /=== log incomplete: .*disk was probably full/);
+    // A whole log reads as it is, and markers are not builds.
+    const whole = writeLog(store, 'demo', 3);
+    assert.equal(await store.read('demo', whole), 'build 3\n');
+    assert.deepEqual(
+      (await store.list('demo')).map((log) => log.buildId),
+      [whole, partial, empty],
+    );
+
+    await store.prune('demo');
+    assert.deepEqual(readdirSync(join(store.root, 'demo')), [`${whole}.log`]);
+  });
+});
+
+/** A tmpfs of 64 KiB filled to the last byte: a real full file system (needs root; skipped where it cannot be mounted). */
+function mountFullTmpfs(): string | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'drydock-full-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  after(() => {
+    spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  mkdirSync(join(dir, 'logs', 'demo'), { recursive: true });
+  try {
+    writeFileSync(join(dir, 'filler'), Buffer.alloc(128 * 1024));
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  return dir;
+}
+
+const full = mountFullTmpfs();
+
+void describe('a build on a full disk', { skip: full === undefined ? 'needs root and tmpfs to make a full file system' : false }, () => {
+  void it('keeps the live log, records the result, and the saved log says it is incomplete and why', async () => {
+    const store = new BuildLogStore(join(full!, 'logs'));
+    // The engine's part is not what is tested: a lifecycle that prints and succeeds.
+    const lifecycle = {
+      rebuild: async (_spec: unknown, buildId: string, reporter: BuildReporter) => {
+        await reporter.step('Configure', () => Promise.resolve(reporter.output('stdout', Buffer.from('configured ✓\n'))));
+        return { buildId, state: 'running', imageId: 'sha256:x', user: 'dev', warnings: [], durationMs: 1 };
+      },
+    } as unknown as WorkspaceLifecycle;
+    const runner = new BuildRunner(lifecycle, store);
+    const handle = runner.start(parseWorkspaceSpec({ name: 'demo', image: 'ubuntu:24.04' }, { cpus: 1 }));
+    const seen: BuildLogEntry[] = [];
+    handle.log.subscribe((entry) => seen.push(entry));
+    const finished = await handle.finished;
+
+    assert.equal(finished.outcome?.state, 'running', 'the result is recorded');
+    assert.ok(seen.some((entry) => entry.kind === 'output' && entry.text === 'configured ✓'));
+    const warning = seen.find((entry) => entry.kind === 'warn');
+    assert.match(warning?.text ?? '', /could not write the build log file .*ENOSPC/);
+    assert.equal(seen.at(-1)?.kind, 'result');
+    assert.equal(statSync(handle.log.file).size, 0, 'nothing reached the file');
+    assert.deepEqual(
+      (await store.list('demo')).map((log) => log.buildId),
+      [handle.id],
+    );
+    assert.match(await store.read('demo', handle.id), /^=== log incomplete: .*ENOSPC: no space left on device/);
+    // Free space: the marker (if it fitted) or the store's memory still says the log is incomplete.
+    rmSync(join(full!, 'filler'));
+    assert.match(await store.read('demo', handle.id), /=== log incomplete/);
   });
 });

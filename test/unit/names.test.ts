@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { containerName, homeDir, homeVolumeName, LABEL, ownershipLabels, WORKSPACE_NAME } from '../../src/core/names';
+import { containerName, homeDir, homeVolumeName, LABEL, ownerOf, ownershipLabels, WORKSPACE_NAME } from '../../src/core/names';
 
 /** Docker's rule for container and volume names. */
 const DOCKER_OBJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -53,14 +53,22 @@ void describe('labels', () => {
     for (const label of values) assert.match(label, /^dev\.drydock\.[a-z-]+$/);
   });
 
-  void it('mark ownership with managed=true and the workspace name', () => {
-    assert.deepEqual(ownershipLabels('api'), { 'dev.drydock.managed': 'true', 'dev.drydock.workspace': 'api' });
-    assert.deepEqual(ownershipLabels('api'), { [LABEL.managed]: 'true', [LABEL.workspace]: 'api' });
+  void it('mark ownership with managed=true, the workspace name and the owner', () => {
+    assert.deepEqual(ownershipLabels('api', 'abc123'), { 'dev.drydock.managed': 'true', 'dev.drydock.workspace': 'api', 'dev.drydock.owner': 'abc123' });
   });
 
   void it('returns a fresh object each time', () => {
-    const labels = ownershipLabels('api');
+    const labels = ownershipLabels('api', 'o');
     labels[LABEL.workspace] = 'other';
-    assert.equal(ownershipLabels('api')[LABEL.workspace], 'api');
+    assert.equal(ownershipLabels('api', 'o')[LABEL.workspace], 'api');
+  });
+
+  void it("tell ours, another backend's, a pre-owner object and a foreign one apart", () => {
+    const ours = ownershipLabels('api', 'me');
+    assert.equal(ownerOf(ours, 'api', 'me'), 'ours');
+    assert.equal(ownerOf(ours, 'api', 'you'), 'other');
+    assert.equal(ownerOf({ [LABEL.managed]: 'true', [LABEL.workspace]: 'api' }, 'api', 'me'), 'legacy');
+    assert.equal(ownerOf(ours, 'web', 'me'), 'not-drydock');
+    assert.equal(ownerOf({}, 'api', 'me'), 'not-drydock');
   });
 });

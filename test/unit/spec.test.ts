@@ -4,7 +4,9 @@ import { isDrydockError } from '../../src/core/errors';
 import { parseEnvPairs } from '../../src/core/envPairs';
 import { parseCpus, parseWorkspaceSpec, type HostLimits } from '../../src/core/spec';
 
-const LIMITS: HostLimits = { cpus: 4 };
+/** A host as Docker reports it: memory is never a round number. */
+const HOST_MEMORY = 8_254_390_272; // 7.7 GiB
+const LIMITS: HostLimits = { cpus: 4, memoryBytes: HOST_MEMORY };
 const MINIMAL = { name: 'api', image: 'ubuntu:24.04' };
 
 const parse = (extra: Record<string, unknown>, limits: HostLimits = LIMITS) => parseWorkspaceSpec({ ...MINIMAL, ...extra }, limits);
@@ -141,8 +143,13 @@ void describe('parseWorkspaceSpec: cpus', () => {
     for (const cpus of ['2', 'many', true, [1]]) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'number');
   });
 
-  void it('refuses zero and negative counts', () => {
-    for (const cpus of [0, -1]) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'more than 0');
+  void it('refuses zero, negative and tiny counts (1e-9 would mean no limit at all)', () => {
+    for (const cpus of [0, -1, 1e-9, 0.009]) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'at least 0.01');
+    assert.equal(parse({ cpus: 0.01 }).cpus, 0.01);
+  });
+
+  void it('refuses true, [1] and "0x1", naming the field', () => {
+    for (const cpus of [true, [1], '0x1', { n: 1 }, null]) assertInvalid(() => parse({ cpus }), 'cpus', 'cpus:', 'number of CPUs');
   });
 });
 
@@ -184,6 +191,19 @@ void describe('parseWorkspaceSpec: memory', () => {
     assert.ok(!message.startsWith('memory: memory:'), message);
   });
 
+  void it("refuses more than Docker's host has, naming the host's amount, before anything reaches Docker", () => {
+    const message = assertInvalid(() => parse({ memory: '8g' }), 'memory', 'memory:', '7.7g', String(HOST_MEMORY), 'ask for 7g or less');
+    assert.equal(message.split('\n').length, 1, message);
+    for (const memory of ['99999t', '9'.repeat(400), 2 ** 60]) assertInvalid(() => parse({ memory }), 'memory', 'memory:', '7.7g');
+    assert.equal(parse({ memory: '7g' }).memoryBytes, 7 * 1024 ** 3);
+    assert.equal(parse({ memory: HOST_MEMORY }).memoryBytes, HOST_MEMORY);
+    assertInvalid(() => parse({ memory: '600m' }, { cpus: 4, memoryBytes: 512 * 1024 ** 2 }), 'memory', '512m', 'ask for 512m or less');
+  });
+
+  void it('reports a bad size once, not also as over the host', () => {
+    for (const memory of ['lots', '1m']) assert.equal(assertInvalid(() => parse({ memory }), 'memory').split('\n').length, 1);
+  });
+
   void it('refuses text that is not a size and values of the wrong type', () => {
     assertInvalid(() => parse({ memory: 'lots' }), 'memory', 'memory:', '512m');
     assertInvalid(() => parse({ memory: true }), 'memory', 'memory:', '512m');
@@ -214,6 +234,18 @@ void describe('parseWorkspaceSpec: env', () => {
 void describe('parseWorkspaceSpec: errors', () => {
   void it('refuses an unknown field, naming it and the known ones', () => {
     assertInvalid(() => parse({ colour: 'red' }), 'colour', 'colour', 'not a workspace field', 'pullPolicy');
+  });
+
+  void it('names an unknown key inside a secret or dotfiles by its whole path, with the fields it may have', () => {
+    const secret = { source: '/tmp/a', target: '.a', owner: 'root' };
+    const message = assertInvalid(
+      () => parse({ secrets: [{ source: '/tmp/b', target: '.b' }, secret] }),
+      'secrets.1.owner',
+      'not a secret field',
+      'source, target, mode',
+    );
+    assert.match(message, /^secrets\.1\.owner: /);
+    assertInvalid(() => parse({ dotfiles: { url: 'https://example.com/d.git', ref: 'main' } }), 'dotfiles.ref', 'dotfiles.ref: ', 'url, branch');
   });
 
   void it('reports every problem in one error whose field is the first one', () => {

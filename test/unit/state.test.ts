@@ -62,6 +62,29 @@ void describe('transition', () => {
     assertRefused('building', 'build', 'busy', 'already building', 'logs');
   });
 
+  void it('names the workspace in a refusal when given one, and never prints a NAME placeholder', () => {
+    for (const [state, event] of [
+      ['building', 'build'],
+      ['stopping', 'stop'],
+      ['running', 'stopped'],
+    ] as const) {
+      assert.throws(
+        () => transition(state, event, undefined, 'api'),
+        (error: unknown) => {
+          assert.ok(isDrydockError(error), String(error));
+          assert.match(error.message, /workspace api\b/);
+          assert.doesNotMatch(error.message, /NAME/);
+          return true;
+        },
+      );
+      assert.throws(
+        () => transition(state, event),
+        (error: unknown) => isDrydockError(error) && !/NAME/.test(error.message),
+      );
+    }
+    assert.throws(() => transition('building', 'build', undefined, 'api'), /drydock logs api --follow/);
+  });
+
   void it('refuses events while stopping as busy', () => {
     assertRefused('stopping', 'build', 'busy', 'stopping');
     assertRefused('stopping', 'stop', 'busy');

@@ -69,7 +69,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     shutdown: () => {
       // Answer first: the shutdown closes this connection.
       setImmediate(deps.shutdown);
-      return { stopping: true };
+      // What the backend lets finish before it exits, so `daemon stop` can say what it waits for.
+      const waitingFor = service.names().flatMap((name) => (service.currentBuild(name) ? [`the build of ${name}`] : []));
+      return { stopping: true, waitingFor };
     },
     policy: () => views.policy(),
     events: (_request, sink) => {

@@ -7,6 +7,7 @@ import type { ApiErrorBody } from '../../api/views';
 
 /** Request plumbing for the API server: bounded JSON bodies, schema checks, errors as JSON. */
 export async function readJson(request: IncomingMessage): Promise<unknown> {
+  if (declaresBody(request)) requireJsonType(request);
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -17,11 +18,27 @@ export async function readJson(request: IncomingMessage): Promise<unknown> {
     chunks.push(chunk);
   }
   if (size === 0) return {};
+  requireJsonType(request);
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch (error) {
     throw new DrydockError('invalid_input', `body: is not valid JSON (${(error as Error).message}); send a JSON object.`, 'body');
   }
+}
+
+/** Whether the headers announce a body of some bytes (a chunked one may still be empty: readJson checks what came). */
+export function declaresBody(request: IncomingMessage): boolean {
+  return Number(request.headers['content-length'] ?? 0) > 0;
+}
+
+/** A body must say it is JSON: anything else (a form, text, no type at all) is refused with 415 before it is parsed. */
+export function requireJsonType(request: IncomingMessage): void {
+  const type = request.headers['content-type'];
+  if ((type ?? '').split(';')[0].trim().toLowerCase() === 'application/json') return;
+  const sent = type === undefined ? 'without a Content-Type' : `as "${type}"`;
+  const error = new DrydockError('invalid_input', `content-type: the body was sent ${sent}; send JSON with Content-Type: application/json.`, 'content-type');
+  (error as DrydockError & { status?: number }).status = 415;
+  throw error;
 }
 
 function tooLarge(): DrydockError {

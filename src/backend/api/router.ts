@@ -5,7 +5,7 @@ import { endpoints, type AnyEndpoint, type EndpointName } from '../../api/endpoi
 import { DrydockError } from '../../core/errors';
 import { WORKSPACE_NAME } from '../../core/names';
 import type { Handlers } from './handlers';
-import { parseBody, readJson, sendJson, startEventStream } from './http';
+import { declaresBody, parseBody, readJson, requireJsonType, sendJson, startEventStream } from './http';
 import { bodySchemas, querySchemas } from './validation';
 
 interface Route {
@@ -52,6 +52,8 @@ export class Router {
         const name = route.name as keyof typeof bodySchemas;
         const bodySchema: z.ZodType | undefined = bodySchemas[name];
         const querySchema: z.ZodType | undefined = querySchemas[name];
+        // An endpoint without a body ignores one, but a body that is not JSON is refused everywhere alike.
+        if (!bodySchema && declaresBody(request)) requireJsonType(request);
         const body: unknown = bodySchema ? parseBody(bodySchema, await readJson(request)) : undefined;
         const query: unknown = querySchema ? parseBody(querySchema, Object.fromEntries(url.searchParams)) : {};
         const result = await (handler as AnyJsonHandler)({ params, body, query });

@@ -67,6 +67,7 @@ export class WireViews {
     if (record.lastBuild) view.lastBuild = { ...record.lastBuild };
     if (record.builtAt) view.builtAt = record.builtAt;
     if (record.containerId) view.containerId = record.containerId;
+    if (record.notice) view.notice = record.notice;
 
     const autoOff = this.autoOff.status(record);
     const { effective } = autoOff;

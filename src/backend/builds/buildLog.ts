@@ -4,6 +4,7 @@
  * of MB), so every buffer here is bounded: lines are cut, the file stops
  * taking output past its limit (keeping a tail), and memory keeps a ring.
  */
+import { dirname } from 'node:path';
 import { errorMessage } from '../../core/errors';
 import { BoundedLogFile, Deque } from './logFile';
 import type { BuildReporter, OutputStream, StepOutcome, StepStatus } from '../lifecycle/buildReporter';
@@ -62,6 +63,8 @@ export class BuildLog implements BuildReporter {
   private dispatching = false;
   private currentStep: string | undefined;
   private closed = false;
+  private finishing = false;
+  private writeErrorListeners: ((error: Error) => void)[] = [];
 
   constructor(options: BuildLogOptions) {
     this.workspace = options.workspace;
@@ -72,7 +75,7 @@ export class BuildLog implements BuildReporter {
     // Entries can each be maxLineBytes long, so the memory ring is capped by size as well as count.
     this.limits = { maxLineBytes, maxFileBytes, maxMemoryEntries, maxMemoryBytes };
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.log = new BoundedLogFile(this.file, maxFileBytes);
+    this.log = new BoundedLogFile(this.file, maxFileBytes, (error) => this.fileFailed(error));
   }
 
   get finished(): boolean {
@@ -81,6 +84,12 @@ export class BuildLog implements BuildReporter {
   /** Set when the file could not be written; subscribers and entries() still have the log. */
   get writeError(): Error | undefined {
     return this.log.error;
+  }
+
+  /** Calls `listener` once if the file cannot be written (at once if it already could not). */
+  onWriteError(listener: (error: Error) => void): void {
+    if (this.log.error) listener(this.log.error);
+    else this.writeErrorListeners.push(listener);
   }
 
   /** Ends `ok` when run resolves, or with what `outcome` makes of the result; `failed` (and rethrows) when either throws. */
@@ -137,7 +146,10 @@ export class BuildLog implements BuildReporter {
 
   /** Writes the result line, closes the file; resolves once it is on disk. Later calls do nothing. */
   async finish(result: BuildEnding): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.finishing) return;
+    this.finishing = true;
+    // A write that failed is said in the log before its result, where followers still read it.
+    await this.log.settled();
     this.flushPartials();
     if (this.currentStep !== undefined) {
       const note = 'the build ended before this step did';
@@ -163,6 +175,25 @@ export class BuildLog implements BuildReporter {
 
   entries(): BuildLogEntry[] {
     return this.memory.toArray();
+  }
+
+  /** The file failed (a full disk): the live log says so and goes on; listeners (events, the log store's marker) learn it once. */
+  private fileFailed(error: Error): void {
+    if (!this.closed) {
+      this.warn(
+        `could not write the build log file ${this.file}: ${errorMessage(error)}. The build goes on and its output is shown live, ` +
+          `but the saved log is incomplete; free disk space where the logs are kept (${dirname(this.file)}).`,
+      );
+    }
+    const listeners = this.writeErrorListeners;
+    this.writeErrorListeners = [];
+    for (const listener of listeners) {
+      try {
+        listener(error);
+      } catch {
+        /* a broken listener must not break the build */
+      }
+    }
   }
 
   private message(kind: 'info' | 'warn', message: string): void {

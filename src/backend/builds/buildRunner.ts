@@ -45,7 +45,9 @@ export class BuildRunner {
       throw new DrydockError('busy', `workspace ${spec.name} is already building; follow that build with \`drydock logs ${spec.name} --follow\`.`);
     }
     const id = this.logs.newBuildId();
-    const log = new BuildLog({ workspace: spec.name, buildId: id, file: this.logs.fileFor(spec.name, id) });
+    const log = new BuildLog({ workspace: spec.name, buildId: id, file: this.logs.newFile(spec.name, id) });
+    // A file that cannot be written (a full disk) is marked, so reading the log later says it is incomplete.
+    log.onWriteError((error) => void this.logs.markIncomplete(spec.name, id, errorMessage(error)));
     const handle: BuildHandle = { id, log, finished: Promise.resolve({}) };
     this.live.set(spec.name, handle);
     handle.finished = this.run(spec, log);

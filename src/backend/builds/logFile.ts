@@ -4,6 +4,10 @@
  * memory; at the next always-written line (step headers, warnings, result)
  * a marker says what was left out and the tail follows. A hook printing
  * hundreds of MB thus leaves a file of about maxFileBytes plus a tail.
+ *
+ * Logs hold what hooks print, which may be private: the file is 0600 and the
+ * folders it makes 0700. A write that fails (a full disk) is reported once
+ * through `onError`; nothing more is written, and the build goes on.
  */
 import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
@@ -49,17 +53,23 @@ export class BoundedLogFile {
   constructor(
     readonly path: string,
     private readonly maxBytes: number,
+    private readonly onError: (error: Error) => void = () => undefined,
   ) {
     this.tailBytes = Math.floor(maxBytes / 4);
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      // Said once the caller holds this object; the open below then fails too, and is not reported again.
+      queueMicrotask(() => this.fail(error as Error));
+    }
     try {
       this.bytes = statSync(path).size;
     } catch {
       /* a new file */
     }
-    this.out = createWriteStream(path, { flags: 'a' });
-    // A full disk must not crash the build: remember the error, stop writing.
-    this.out.on('error', (error) => (this.failure ??= error));
+    this.out = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    // A full disk must not crash the build: remember the error, say it once, stop writing.
+    this.out.on('error', (error) => this.fail(error));
   }
 
   get error(): Error | undefined {
@@ -91,6 +101,17 @@ export class BoundedLogFile {
     this.write(line);
   }
 
+  /** Resolves once what was written so far reached the file or failed (then `error` is set and onError was called). */
+  settled(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.failure || this.out.destroyed || this.out.writableEnded) return resolve();
+      this.out.write('', (error) => {
+        if (error) this.fail(error);
+        resolve();
+      });
+    });
+  }
+
   /** Resolves once everything is on disk (or the file failed; see `error`). */
   close(): Promise<void> {
     return new Promise((resolve) => {
@@ -103,5 +124,11 @@ export class BoundedLogFile {
   private write(line: string): void {
     this.bytes += Buffer.byteLength(line) + 1;
     if (!this.failure) this.out.write(`${line}\n`);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.onError(error);
   }
 }

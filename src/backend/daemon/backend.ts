@@ -21,6 +21,7 @@ import { EventBus } from '../workspaces/eventBus';
 import { ExecSessions } from '../workspaces/execSessions';
 import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../workspaces/records';
 import { WorkspaceService } from '../workspaces/workspaceService';
+import { ownerIdOf } from './ownerId';
 
 /** How long a stop waits for running builds before leaving them to be marked interrupted. */
 const BUILD_DRAIN_MS = 20_000;
@@ -47,6 +48,8 @@ export class Backend {
   private readonly server: ApiServer;
   private readonly pendingContainerEvents = new Map<string, NodeJS.Timeout>();
   private readonly startedAt = new Date().toISOString();
+  /** The owner label of everything this backend makes on the engine. */
+  readonly owner: string;
   private needsAdoption = false;
   private schedulerStarted = false;
   private disposed: Promise<void> | undefined;
@@ -70,7 +73,9 @@ export class Backend {
       },
     );
     this.logs = new BuildLogStore(locations.logsDir);
+    this.owner = ownerIdOf(locations);
     this.service = new WorkspaceService({
+      owner: this.owner,
       logs: this.logs,
       dotfiles: new DotfilesCache(locations.dotfilesDir),
       events: this.events,
@@ -147,7 +152,7 @@ export class Backend {
     await Promise.race([this.link.start(), new Promise((resolve) => setTimeout(resolve, FIRST_DOCKER_LOOK_MS).unref())]);
     if (this.disposed) return;
     await this.server.listen(this.locations.socketPath);
-    this.log(`Drydock backend ${VERSION} (pid ${process.pid}) listening on ${this.locations.socketPath}`);
+    this.log(`Drydock backend ${VERSION} (pid ${process.pid}, owner id ${this.owner}) listening on ${this.locations.socketPath}`);
   }
 
   /** Stops taking requests, lets running builds finish (bounded), writes the state and removes the socket. */

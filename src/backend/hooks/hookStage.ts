@@ -17,15 +17,19 @@ export class BuildHooks implements HookStage {
   async run(context: BuildContext): Promise<{ warnings: string[] }> {
     const { reporter, spec } = context;
     const warnings: string[] = [];
-    const noteWarning = (outcome: StepOutcome): StepOutcome => {
-      if (outcome.status === 'warning') warnings.push(outcome.note ?? 'a personalize step failed');
-      return outcome;
-    };
+    const noteWarningOf =
+      (step: string) =>
+      (outcome: StepOutcome): StepOutcome => {
+        if (outcome.status === 'warning') warnings.push(`${step}: ${outcome.note ?? 'the step did not complete'}`);
+        return outcome;
+      };
+    const noteWarning = noteWarningOf('Personalize');
     const asOutcome = (outcome: StepOutcome): StepOutcome => outcome;
 
     // One exec finds which hook programs exist, instead of one per program: most images have neither.
     const present = await existingPaths(context, [spec.configurePath, `${context.home}/personalize`]);
-    await reporter.step('Inject secrets', () => injectSecrets(context), asOutcome);
+    // Files refused because of a link planted in home leave the workspace running, with a warning.
+    await reporter.step('Inject secrets', () => injectSecrets(context), noteWarningOf('Inject secrets'));
     await reporter.step(
       `Run ${spec.configurePath}`,
       async () => (present.has(spec.configurePath) ? runConfigure(context) : { status: 'skipped' as const, note: `${spec.configurePath} is not in the image` }),
@@ -42,7 +46,7 @@ export class BuildHooks implements HookStage {
           : { status: 'skipped' as const, note: '~/personalize does not exist' },
       noteWarning,
     );
-    for (const warning of warnings) reporter.warn(`Personalize: ${warning}. The workspace is running.`);
+    for (const warning of warnings) reporter.warn(`${warning.replace(/\.$/, '')}. The workspace is running.`);
     return { warnings };
   }
 }

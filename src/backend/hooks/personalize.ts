@@ -5,6 +5,7 @@ import { dotfilesToLink, pickInstallScript } from '../../core/hookPlan';
 import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext } from '../lifecycle/types';
 import type { DotfilesCache } from './dotfilesCache';
+import { findHomeLinks, refusedBecauseOfLink } from './homeGuard';
 import { describeFailure, runHookProcess } from './hookProcess';
 
 /**
@@ -24,8 +25,14 @@ export async function applyDotfiles(context: BuildContext, cache: DotfilesCache)
     `${checkout.cloned ? 'Cloned' : 'Updated'} ${spec.dotfiles.url}${spec.dotfiles.branch ? ` (${spec.dotfiles.branch})` : ''} at ${checkout.commit.slice(0, 12)}.`,
   );
 
-  // Replace the previous copy: files deleted from the repository go too.
+  // Replace the previous copy: files deleted from the repository go too. Removed as the user, since home is theirs.
   await docker.containers.exec(containerId, ['rm', '-rf', '--', `${home}/dotfiles`], { user: user.name });
+  // The copy is extracted as root: a link the user could not remove (a read-only home) is refused, not written through.
+  const link = (await findHomeLinks(context, ['dotfiles'])).get('dotfiles');
+  if (link) {
+    const fix = `make home writable and remove the link inside the workspace (chmod u+w ~ && rm ~/dotfiles)`;
+    return { status: 'warning', note: refusedBecauseOfLink('dotfiles', link, `was not replaced with the checkout (${user.name} could not remove it)`, fix) };
+  }
   await docker.files.putDirectory(containerId, checkout.directory, home, 'dotfiles', { uid: user.uid, gid: user.gid });
   reporter.info(`Copied the checkout to ~/dotfiles.`);
 

@@ -5,11 +5,16 @@ import { parentDirectories } from '../../core/hookPlan';
 import type { ArchiveEntry } from '../../docker/adapter';
 import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext } from '../lifecycle/types';
+import { findHomeLinks, readHomeFileAsUser, refusedBecauseOfLink } from './homeGuard';
+
+const KNOWN_HOSTS = '.ssh/known_hosts';
 
 /**
  * Hook 1: the git SSH key pair, known_hosts and declared secret files, copied
  * through Docker's archive API with the user as owner. Only names and modes
  * are ever logged; contents never reach a command line, env, label or log.
+ * Docker extracts as root, so a file whose way through home has a symbolic
+ * link on it is refused with a warning, never written through the link.
  */
 export async function injectSecrets(context: BuildContext): Promise<StepOutcome> {
   const { spec, user, reporter, docker, containerId, home } = context;
@@ -22,7 +27,6 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
     entries.push({ path, type: 'file', mode, content, ...owned });
   };
 
-  if (spec.sshKey || spec.knownHosts !== undefined) entries.push({ path: '.ssh/', type: 'directory', mode: 0o700, ...owned });
   if (spec.sshKey) {
     const name = basename(spec.sshKey);
     file(`.ssh/${name}`, await readHostFile(spec.sshKey, 'sshKey'), 0o600);
@@ -33,17 +37,36 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
         `sshKey: ${spec.sshKey}.pub is missing, so only the private key was copied; create it with \`ssh-keygen -y -f ${spec.sshKey} > ${spec.sshKey}.pub\`.`,
       );
   }
-  if (spec.knownHosts !== undefined) {
-    // Merge, so hosts the user accepted inside the workspace are kept.
-    const existing = (await docker.files.read(containerId, `${home}/.ssh/known_hosts`))?.toString('utf8') ?? '';
-    file('.ssh/known_hosts', Buffer.from(mergeLines(existing, spec.knownHosts)), 0o644);
-  }
-
-  const parents = new Set<string>();
   for (const secret of spec.secrets) {
     file(secret.target, await readHostFile(secret.source, `secrets (${secret.target})`), secret.mode);
-    for (const directory of parentDirectories(secret.target)) parents.add(directory);
   }
+
+  const checked = [...entries.map((entry) => entry.path), ...(spec.knownHosts !== undefined ? [KNOWN_HOSTS] : [])];
+  const links = await findHomeLinks(context, checked);
+  const refused: string[] = [];
+  for (const path of checked) {
+    const link = links.get(path);
+    if (!link) continue;
+    refused.push(path);
+    reporter.warn(refusedBecauseOfLink(path, link));
+  }
+  const accepted = entries.filter((entry) => !links.has(entry.path));
+
+  if (spec.knownHosts !== undefined && !links.has(KNOWN_HOSTS)) {
+    // Merged, so hosts the user accepted inside the workspace are kept; read as the user, whose file it is.
+    try {
+      const existing = (await readHomeFileAsUser(context, KNOWN_HOSTS))?.toString('utf8') ?? '';
+      accepted.push({ path: KNOWN_HOSTS, type: 'file', mode: 0o644, content: Buffer.from(mergeLines(existing, spec.knownHosts)), ...owned });
+    } catch (error) {
+      refused.push(KNOWN_HOSTS);
+      reporter.warn(`~/${KNOWN_HOSTS} was not updated: ${errorMessage(error)}`);
+    }
+  }
+  const sshLinked = [...links.values()].some((link) => link.component === '.ssh');
+  if ((spec.sshKey || spec.knownHosts !== undefined) && !sshLinked) accepted.unshift({ path: '.ssh/', type: 'directory', mode: 0o700, ...owned });
+
+  const parents = new Set<string>();
+  for (const entry of accepted) if (entry.type === 'file') for (const directory of parentDirectories(entry.path)) parents.add(directory);
   if (parents.size > 0) {
     // Created as the user so new parents are theirs; existing ones keep their own modes.
     const code = await docker.containers.exec(containerId, ['mkdir', '-p', '--', ...[...parents].map((directory) => `${home}/${directory}`)], {
@@ -52,11 +75,15 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
     if (code !== 0) throw new DrydockError('hook_failed', `could not create the folders for secret files under ${home} (mkdir exited with ${code}).`);
   }
 
-  await docker.files.put(containerId, home, entries);
-  for (const entry of entries) {
+  if (accepted.length > 0) await docker.files.put(containerId, home, accepted);
+  for (const entry of accepted) {
     if (entry.type === 'file') reporter.info(`~/${entry.path} (${entry.mode.toString(8).padStart(4, '0')}, ${entry.content?.length ?? 0} bytes)`);
   }
-  return { status: 'ok' };
+  if (refused.length === 0) return { status: 'ok' };
+  return {
+    status: 'warning',
+    note: `not written because of symbolic links or unreadable files in home: ${refused.map((path) => `~/${path}`).join(', ')}`,
+  };
 }
 
 async function readHostFile(path: string, field: string): Promise<Buffer> {

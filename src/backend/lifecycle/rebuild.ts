@@ -1,5 +1,6 @@
 import { DrydockError, isDrydockError } from '../../core/errors';
-import { LABEL, containerName, homeDir, homeVolumeName, ownershipLabels } from '../../core/names';
+import { LABEL, containerName, homeDir, homeVolumeName, ownerOf, ownershipLabels } from '../../core/names';
+import { specLabel } from '../../core/specLabel';
 import { parsePasswd, resolveWorkspaceUser, type PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, ImageInfo } from '../../docker/adapter';
@@ -13,7 +14,17 @@ import type { RebuildOutcome, HookStage } from './types';
  */
 export const KEEP_ALIVE_COMMAND = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 86400 & wait $!; done'];
 
+/**
+ * Whose objects a backend may touch: those labelled with its owner id, and
+ * objects from before owner labels only for the workspaces its state file names.
+ */
+export interface Ownership {
+  owner: string;
+  claimsLegacy(workspace: string): boolean;
+}
+
 export interface RebuildOptions {
+  ownership: Ownership;
   buildId: string;
   reporter: BuildReporter;
   hooks?: HookStage;
@@ -32,11 +43,11 @@ export interface RebuildOptions {
 export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpec, options: RebuildOptions): Promise<RebuildOutcome> {
   const started = Date.now();
   const { reporter } = options;
-  const old = await managedContainer(docker, spec.name);
+  const old = await managedContainer(docker, options.ownership, spec.name);
   const image = await reporter.step('Resolve image', () => resolveImage(docker, spec.image, spec.pullPolicy, reporter));
-  const user = await resolveUser(docker, image, spec, options.passwdCache);
+  const user = await resolveUser(docker, image, spec, options);
   const home = homeDir(user.name);
-  await reporter.step('Prepare home volume', () => ensureHomeVolume(docker, spec.name, reporter));
+  await reporter.step('Prepare home volume', () => ensureHomeVolume(docker, options.ownership, spec, reporter));
 
   const base = { buildId: options.buildId, imageId: image.id, user: user.name, warnings: [] as string[] };
   let containerId: string | undefined;
@@ -73,13 +84,14 @@ async function replaceContainer(
   const home = homeDir(user.name);
   const finalName = containerName(spec.name);
   const nextName = `${finalName}-next`;
-  const leftover = await managedContainer(docker, spec.name, nextName);
+  const leftover = await managedContainer(docker, options.ownership, spec.name, nextName);
   if (leftover) await docker.containers.remove(leftover.id);
   const id = await docker.containers.create({
     name: nextName,
     imageId: image.id,
     labels: {
-      ...ownershipLabels(spec.name),
+      ...ownershipLabels(spec.name, options.ownership.owner),
+      [LABEL.spec]: specLabel(spec),
       [LABEL.user]: user.name,
       [LABEL.image]: spec.image,
       [LABEL.buildId]: options.buildId,
@@ -111,44 +123,57 @@ async function replaceContainer(
   return id;
 }
 
-/** The workspace's container if any; a container of that name without our labels is never touched. */
-export async function managedContainer(docker: DockerAdapter, workspace: string, name = containerName(workspace)): Promise<ContainerInfo | undefined> {
+/**
+ * The workspace's container if any. A container of that name that another
+ * backend made, or that Drydock did not make, is never touched: it is a
+ * conflict the user resolves.
+ */
+export async function managedContainer(
+  docker: DockerAdapter,
+  ownership: Ownership,
+  workspace: string,
+  name = containerName(workspace),
+): Promise<ContainerInfo | undefined> {
   const container = await docker.containers.inspect(name);
-  if (container && (container.labels[LABEL.managed] !== 'true' || container.labels[LABEL.workspace] !== workspace)) {
-    throw new DrydockError(
-      'conflict',
-      `a container named ${name} exists that Drydock did not create; rename or remove it yourself, or pick another workspace name.`,
-      'name',
-    );
-  }
+  if (!container) return undefined;
+  refuseUnlessOurs(container.labels, ownership, workspace, `a container named ${name}`, 'rename or remove it yourself');
   return container;
 }
 
-async function resolveUser(docker: DockerAdapter, image: ImageInfo, spec: WorkspaceSpec, cache: Map<string, PasswdEntry[]>): Promise<PasswdEntry> {
+/** Throws `conflict` unless the labels say the object is this backend's (or a legacy one it claims). */
+export function refuseUnlessOurs(labels: Record<string, string>, ownership: Ownership, workspace: string, what: string, fix: string): void {
+  const whose = ownerOf(labels, workspace, ownership.owner);
+  if (whose === 'ours' || (whose === 'legacy' && ownership.claimsLegacy(workspace))) return;
+  const by =
+    whose === 'other'
+      ? `another Drydock backend (owner ${labels[LABEL.owner] ?? ''}: another user or state folder on this engine)`
+      : whose === 'legacy'
+        ? 'an earlier Drydock whose state this backend does not have'
+        : 'something other than Drydock';
+  throw new DrydockError('conflict', `${what} exists that belongs to ${by}; it was left alone. Pick another workspace name, or ${fix}.`, 'name');
+}
+
+async function resolveUser(docker: DockerAdapter, image: ImageInfo, spec: WorkspaceSpec, options: RebuildOptions): Promise<PasswdEntry> {
+  const cache = options.passwdCache;
   let passwd = cache.get(image.id);
   if (!passwd) {
-    const file = await docker.images.readFile(image.id, '/etc/passwd', ownershipLabels(spec.name));
+    const file = await docker.images.readFile(image.id, '/etc/passwd', ownershipLabels(spec.name, options.ownership.owner));
     passwd = file ? parsePasswd(file.toString('utf8')) : [];
     cache.set(image.id, passwd);
   }
   return resolveWorkspaceUser({ requested: spec.user, imageUser: image.user, passwd, image: spec.image });
 }
 
-export async function ensureHomeVolume(docker: DockerAdapter, workspace: string, reporter: BuildReporter): Promise<void> {
-  const name = homeVolumeName(workspace);
+/** The home volume: an existing one of ours is kept, one of another owner refused; a new one carries the spec it was made for. */
+export async function ensureHomeVolume(docker: DockerAdapter, ownership: Ownership, spec: WorkspaceSpec, reporter: BuildReporter): Promise<void> {
+  const name = homeVolumeName(spec.name);
   const existing = await docker.volumes.inspect(name);
   if (existing) {
-    if (existing.labels[LABEL.managed] !== 'true' || existing.labels[LABEL.workspace] !== workspace) {
-      throw new DrydockError(
-        'conflict',
-        `a volume named ${name} exists that Drydock did not create; remove or rename it yourself, or pick another workspace name.`,
-        'name',
-      );
-    }
+    refuseUnlessOurs(existing.labels, ownership, spec.name, `a volume named ${name}`, 'remove or rename it yourself');
     reporter.info(`Keeping home volume ${name}.`);
     return;
   }
-  await docker.volumes.create(name, ownershipLabels(workspace));
+  await docker.volumes.create(name, { ...ownershipLabels(spec.name, ownership.owner), [LABEL.spec]: specLabel(spec) });
   reporter.info(`Created home volume ${name}.`);
 }
 
@@ -158,6 +183,9 @@ export async function ensureHomeVolume(docker: DockerAdapter, workspace: string,
  * unless the previous container already ran as that uid (so a new image's
  * uid follows, and a crash before the first chown is healed). chown by exec is the fast
  * path; an image without chown gets it through the archive API instead.
+ * Neither can follow a link planted in home: `home` is the volume's mount
+ * point, a real directory the user cannot replace, and without -R nothing
+ * inside it is touched.
  */
 async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: PasswdEntry, home: string): Promise<void> {
   const owner = `${user.uid}:${user.gid}`;

@@ -41,11 +41,18 @@ export interface WorkspaceObservation {
   container?: {
     id: string;
     status: string;
+    exitCode: number;
     imageId: string;
+    /** The container's environment: where adoption finds the spec's env values. */
+    env: Record<string, string>;
+    /** The spec label (core/specLabel.ts) of the build that made it. */
+    spec?: string;
     image: string;
     user: string;
     buildId: string;
     builtAt: string;
   };
   homeVolume?: string;
+  /** The spec label of the home volume: the spec the workspace was created with. */
+  homeSpec?: string;
 }

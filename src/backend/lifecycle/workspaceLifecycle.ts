@@ -1,14 +1,15 @@
 import { DrydockError } from '../../core/errors';
-import { LABEL, containerName, homeDir, homeVolumeName } from '../../core/names';
+import { LABEL, containerName, homeDir, homeVolumeName, ownerOf } from '../../core/names';
 import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
-import type { DockerAdapter, FileChange } from '../../docker/adapter';
+import type { ContainerInfo, DockerAdapter, FileChange } from '../../docker/adapter';
 import { silentReporter, type BuildReporter } from './buildReporter';
 import { WorkspaceLocks } from './workspaceLocks';
-import { ensureHomeVolume, managedContainer, rebuildWorkspace } from './rebuild';
+import { ensureHomeVolume, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
 import type { RebuildOutcome, HookStage, WorkspaceObservation } from './types';
 
 export interface LifecycleOptions {
+  ownership: Ownership;
   hooks?: HookStage;
   /** Seconds between SIGTERM and SIGKILL on stop. */
   stopGraceSeconds?: number;
@@ -25,14 +26,25 @@ export class WorkspaceLifecycle {
 
   constructor(
     private readonly docker: DockerAdapter,
-    private readonly options: LifecycleOptions = {},
+    private readonly options: LifecycleOptions,
   ) {}
+
+  private get ownership(): Ownership {
+    return this.options.ownership;
+  }
+
+  /** Whether labels mark an object of this backend's, for this workspace. */
+  private owns(labels: Record<string, string>, workspace: string): boolean {
+    const whose = ownerOf(labels, workspace, this.ownership.owner);
+    return whose === 'ours' || (whose === 'legacy' && this.ownership.claimsLegacy(workspace));
+  }
 
   /** Refused with `busy` while this workspace builds, stops or is deleted. */
   async rebuild(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter = silentReporter): Promise<RebuildOutcome> {
     const release = this.locks.acquire(spec.name, 'building');
     try {
       return await rebuildWorkspace(this.docker, spec, {
+        ownership: this.ownership,
         buildId,
         reporter,
         ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
@@ -45,19 +57,21 @@ export class WorkspaceLifecycle {
   }
 
   /** Creates the home volume (a workspace that is `off` has one); an existing one of ours is kept. */
-  async createHome(workspace: string): Promise<void> {
-    await ensureHomeVolume(this.docker, workspace, silentReporter);
+  async createHome(spec: WorkspaceSpec): Promise<void> {
+    await ensureHomeVolume(this.docker, this.ownership, spec, silentReporter);
   }
 
   /**
    * Removes the `-next` containers of builds that died with their process
    * (a crash or kill mid-build), except those of builds still running here.
+   * Only this backend's: another backend's `-next` is a build in progress.
    */
   async removeInterruptedBuildContainers(buildingNow: ReadonlySet<string>): Promise<string[]> {
     const removed: string[] = [];
     for (const container of await this.docker.containers.list({ [LABEL.managed]: 'true' })) {
       const workspace = container.labels[LABEL.workspace];
       if (!workspace || buildingNow.has(workspace) || container.name !== `${containerName(workspace)}-next`) continue;
+      if (!this.owns(container.labels, workspace)) continue;
       await this.docker.containers.remove(container.id);
       removed.push(container.name);
     }
@@ -66,7 +80,7 @@ export class WorkspaceLifecycle {
 
   /** The workspace's running container and user, for execs and terminals. */
   async runningContainer(workspace: string): Promise<{ id: string; user: string; home: string }> {
-    const container = await managedContainer(this.docker, workspace);
+    const container = await managedContainer(this.docker, this.ownership, workspace);
     if (!container?.running) {
       throw new DrydockError('conflict', `workspace ${workspace} is not running; rebuild it first (drydock rebuild ${workspace}).`);
     }
@@ -78,7 +92,7 @@ export class WorkspaceLifecycle {
   async stop(workspace: string): Promise<void> {
     const release = this.locks.acquire(workspace, 'stopping');
     try {
-      const container = await managedContainer(this.docker, workspace);
+      const container = await managedContainer(this.docker, this.ownership, workspace);
       if (!container) return;
       await this.docker.containers.stop(container.id, this.stopGrace());
       await this.docker.containers.remove(container.id);
@@ -91,33 +105,42 @@ export class WorkspaceLifecycle {
   async delete(workspace: string, options: { deleteHome: boolean }): Promise<void> {
     const release = this.locks.acquire(workspace, 'being deleted');
     try {
-      const container = await managedContainer(this.docker, workspace);
+      const container = await managedContainer(this.docker, this.ownership, workspace);
       if (container) await this.docker.containers.remove(container.id);
       if (!options.deleteHome) return;
       const volume = await this.docker.volumes.inspect(homeVolumeName(workspace));
       if (!volume) return;
-      if (volume.labels[LABEL.managed] !== 'true' || volume.labels[LABEL.workspace] !== workspace) {
-        throw new DrydockError('conflict', `volume ${volume.name} was not created by Drydock for ${workspace}; it was left alone.`);
-      }
+      refuseUnlessOurs(volume.labels, this.ownership, workspace, `the volume ${volume.name}`, 'remove it yourself');
       await this.docker.volumes.remove(volume.name);
     } finally {
       release();
     }
   }
 
-  /** Every workspace Docker knows of, by labels only: a container, a home volume, or both. */
+  /**
+   * Every workspace of this backend that Docker knows of, by labels only: a
+   * container, a home volume, or both. Other backends' objects are not listed.
+   */
   async list(): Promise<WorkspaceObservation[]> {
     const managed = { [LABEL.managed]: 'true' };
     const [containers, volumes] = await Promise.all([this.docker.containers.list(managed), this.docker.volumes.list(managed)]);
     const byName = new Map<string, WorkspaceObservation>();
     for (const volume of volumes) {
       const name = volume.labels[LABEL.workspace];
-      if (name && volume.name === homeVolumeName(name)) byName.set(name, { name, state: 'off', homeVolume: volume.name });
+      if (!name || volume.name !== homeVolumeName(name) || !this.owns(volume.labels, name)) continue;
+      const spec = volume.labels[LABEL.spec];
+      byName.set(name, { name, state: 'off', homeVolume: volume.name, ...(spec ? { homeSpec: spec } : {}) });
     }
-    for (const container of containers) {
+    const running = containers.filter((container) => {
       const name = container.labels[LABEL.workspace];
       // Scratch containers (reading an image's files) and a build's `-next` container are not the workspace's.
-      if (!name || container.name !== containerName(name)) continue;
+      return name !== undefined && container.name === containerName(name) && this.owns(container.labels, name);
+    });
+    // The listing lacks the environment, which adoption needs; inspect only what is ours.
+    const inspected = await Promise.all(running.map((container) => this.docker.containers.inspect(container.id)));
+    for (const container of inspected) {
+      if (!container) continue;
+      const name = container.labels[LABEL.workspace] ?? '';
       const observation = byName.get(name) ?? { name, state: 'off' };
       observation.state = container.running ? 'running' : 'failed';
       observation.container = describeContainer(container);
@@ -127,8 +150,14 @@ export class WorkspaceLifecycle {
   }
 
   async inspect(workspace: string): Promise<WorkspaceObservation | undefined> {
-    const [container, volume] = await Promise.all([managedContainer(this.docker, workspace), this.docker.volumes.inspect(homeVolumeName(workspace))]);
-    const ownVolume = volume && volume.labels[LABEL.workspace] === workspace ? volume : undefined;
+    const [container, volume] = await Promise.all([
+      managedContainer(this.docker, this.ownership, workspace),
+      this.docker.volumes.inspect(homeVolumeName(workspace)),
+    ]);
+    if (volume && ownerOf(volume.labels, workspace, this.ownership.owner) !== 'not-drydock') {
+      refuseUnlessOurs(volume.labels, this.ownership, workspace, `a volume named ${volume.name}`, 'remove or rename it yourself');
+    }
+    const ownVolume = volume && this.owns(volume.labels, workspace) ? volume : undefined;
     if (!container && !ownVolume) return undefined;
     const observation: WorkspaceObservation = { name: workspace, state: container ? (container.running ? 'running' : 'failed') : 'off' };
     if (ownVolume) observation.homeVolume = ownVolume.name;
@@ -138,7 +167,7 @@ export class WorkspaceLifecycle {
 
   /** What a rebuild would discard: paths changed outside /home/<user>, from Docker's container changes. */
   async rebuildSafety(workspace: string): Promise<FileChange[]> {
-    const container = await managedContainer(this.docker, workspace);
+    const container = await managedContainer(this.docker, this.ownership, workspace);
     if (!container) return [];
     const home = homeDir(container.labels[LABEL.user] ?? '');
     const changes = await this.docker.containers.changes(container.id);
@@ -162,16 +191,14 @@ function isPathOrAncestor(path: string, mounted: string): boolean {
   return path === mounted || path.startsWith(`${mounted}/`) || mounted.startsWith(`${path}/`);
 }
 
-function describeContainer(container: {
-  id: string;
-  status: string;
-  imageId: string;
-  labels: Record<string, string>;
-}): NonNullable<WorkspaceObservation['container']> {
+function describeContainer(container: ContainerInfo): NonNullable<WorkspaceObservation['container']> {
   return {
     id: container.id,
     status: container.status,
+    exitCode: container.exitCode,
     imageId: container.imageId,
+    env: container.env,
+    ...(container.labels[LABEL.spec] ? { spec: container.labels[LABEL.spec] } : {}),
     image: container.labels[LABEL.image] ?? '',
     user: container.labels[LABEL.user] ?? '',
     buildId: container.labels[LABEL.buildId] ?? '',

@@ -87,7 +87,7 @@ export class DockerLink {
       this.reachable = true;
       this.retryDelay = RETRY_MIN_MS;
     } catch (error) {
-      this.lastError = errorMessage(error).split('\n')[0] ?? 'unknown error';
+      this.lastError = oneLine(errorMessage(error)) || 'unknown error';
       if (this.reachable) this.lost(this.lastError);
       else this.scheduleRetry();
     }
@@ -112,4 +112,16 @@ export class DockerLink {
     }, this.retryDelay);
     this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
   }
+}
+
+/**
+ * One line for health, the log and messages that quote it, keeping every line
+ * of a multi-line error (what was tried, and the fix) rather than the first.
+ */
+function oneLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim().replace(/^- /, ''))
+    .filter(Boolean);
+  return lines.reduce((joined, line) => (joined === '' ? line : `${joined}${/[.:;!?]$/.test(joined) ? ' ' : '; '}${line}`), '');
 }

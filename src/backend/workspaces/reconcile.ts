@@ -1,9 +1,11 @@
 import type { SpecInput } from '../../core/spec';
+import { specFromLabel } from '../../core/specLabel';
 import { transition } from '../../core/state';
 import type { WorkspaceObservation } from '../lifecycle/types';
 import type { WorkspaceRecord } from './records';
 
-export const INTERRUPTED_MESSAGE = 'interrupted: the backend stopped during this build (crash, kill or restart); rebuild to finish it.';
+/** Shown after the status `interrupted` (status line, log file), so it does not repeat the word. */
+export const INTERRUPTED_MESSAGE = 'the backend stopped during this build (crash, kill or restart); rebuild to finish it.';
 
 /**
  * Brings one record to what Docker shows (Docker is the truth for what
@@ -18,7 +20,10 @@ export function applyObservation(record: WorkspaceRecord, observation: Workspace
     record.state = transition(record.state, 'buildFailed');
     interrupted = true;
   } else if (record.state !== 'building' && !keptAfterFailedBuild(record, observation)) {
-    record.state = transition(record.state, 'reconcile', observation?.state ?? 'off');
+    const stoppedOutside = stoppedOutsideDrydock(record, observation);
+    if (stoppedOutside && !record.notice) record.notice = stoppedOutside;
+    else if (!stoppedOutside && observation?.state === 'running') delete record.notice;
+    record.state = transition(record.state, 'reconcile', stoppedOutside ? 'off' : (observation?.state ?? 'off'));
   }
   if (observation?.container) record.containerId = observation.container.id;
   else delete record.containerId;
@@ -34,13 +39,47 @@ function keptAfterFailedBuild(record: WorkspaceRecord, observation: WorkspaceObs
   return record.state === 'failed' && buildFailed && observation?.state === 'running' && observation.container?.id === record.containerId;
 }
 
-/** A record for a workspace Docker has and the state file lost: its labels give the image and user. */
-export function adoptedRecord(observation: WorkspaceObservation): WorkspaceRecord | undefined {
-  if (!observation.container) return undefined;
-  const spec: SpecInput = {
-    name: observation.name,
-    image: observation.container.image,
-    ...(observation.container.user ? { user: observation.container.user } : {}),
-  };
-  return { name: observation.name, spec, state: observation.state, createdAt: observation.container.builtAt || new Date().toISOString() };
+/**
+ * A workspace whose last build succeeded, whose container now exists but
+ * does not run: something outside Drydock stopped it (`docker stop`, a
+ * crash, the host's OOM killer). It is `off`, not a failed build, and says so.
+ */
+function stoppedOutsideDrydock(record: WorkspaceRecord, observation: WorkspaceObservation | undefined): string | undefined {
+  const container = observation?.container;
+  if (!container || observation.state !== 'failed' || record.lastBuild?.status !== 'running') return undefined;
+  if (record.containerId !== undefined && record.containerId !== container.id) return undefined;
+  return `stopped outside Drydock (exit code ${container.exitCode}); its home is kept. Rebuild it to continue.`;
+}
+
+/**
+ * A record for a workspace of this backend that Docker has and the state
+ * file lost: the whole spec comes from the container's label (env values from
+ * its environment), or for a workspace that has only its home, from the
+ * volume's. Returns what could not be restored, for the log.
+ */
+export function adoptedRecord(observation: WorkspaceObservation): { record: WorkspaceRecord; lost: string[] } | undefined {
+  const container = observation.container;
+  const labelled = specFromLabel(container?.spec, container?.env) ?? specFromLabel(observation.homeSpec);
+  const lost: string[] = [];
+  let spec: SpecInput;
+  if (labelled) {
+    spec = { ...labelled.spec, name: observation.name };
+    if (labelled.lostEnv.length > 0) lost.push(`the values of ${labelled.lostEnv.join(', ')} (they live only in a container; set them again)`);
+  } else if (container) {
+    // A container from before specs were labelled: its labels still give the image and user.
+    spec = { name: observation.name, image: container.image, ...(container.user ? { user: container.user } : {}) };
+    lost.push('everything but the image and user (the container predates spec labels)');
+  } else {
+    return undefined;
+  }
+  const record: WorkspaceRecord = { name: observation.name, spec, state: observation.state, createdAt: container?.builtAt || new Date().toISOString() };
+  if (container) {
+    record.containerId = container.id;
+    if (container.buildId) {
+      const built = container.builtAt || record.createdAt;
+      record.lastBuild = { buildId: container.buildId, status: observation.state === 'running' ? 'running' : 'failed', startedAt: built, finishedAt: built };
+      if (observation.state === 'running') record.builtAt = built;
+    }
+  }
+  return { record, lost };
 }

@@ -37,6 +37,8 @@ const recordSchema = z.object({
   lastBuild: buildSummarySchema.optional(),
   builtAt: z.string().optional(),
   containerId: z.string().optional(),
+  /** Something the user should know about the workspace's state, such as a stop made outside Drydock. */
+  notice: z.string().optional(),
   /** The user's auto-off setting: 'inherit', 'off' or a duration such as '90m'. */
   autoOff: z.string().optional(),
   /** The activity clock, kept so a backend restart does not forget a deadline. */

@@ -15,6 +15,8 @@ import { adoptedRecord, applyObservation, INTERRUPTED_MESSAGE } from './reconcil
 import type { BuildSummary, WorkspaceRecord } from './records';
 
 export interface ServiceDeps {
+  /** This backend's owner id: the only objects on the engine it lists, changes or removes (see daemon/ownerId.ts). */
+  owner: string;
   logs: BuildLogStore;
   dotfiles: DotfilesCache;
   events: EventBus<BackendEvent>;
@@ -37,6 +39,7 @@ interface Engine {
   lifecycle: WorkspaceLifecycle;
   runner: BuildRunner;
   hostCpus: number;
+  hostMemoryBytes: number;
 }
 
 /**
@@ -65,8 +68,19 @@ export class WorkspaceService {
   /** Docker answers: (re)build the engine objects and reconcile. Builds in flight keep their runner. */
   async dockerUp(docker: DockerAdapter): Promise<void> {
     if (this.engine?.docker !== docker) {
-      const lifecycle = new WorkspaceLifecycle(docker, { hooks: new BuildHooks(this.deps.dotfiles), stopGraceSeconds: this.deps.stopGraceSeconds ?? 10 });
-      this.engine = { docker, lifecycle, runner: new BuildRunner(lifecycle, this.deps.logs), hostCpus: await docker.hostCpus() };
+      const lifecycle = new WorkspaceLifecycle(docker, {
+        // Objects from before owner labels are claimed only for workspaces this state file names.
+        ownership: { owner: this.deps.owner, claimsLegacy: (name) => this.records.has(name) },
+        hooks: new BuildHooks(this.deps.dotfiles),
+        stopGraceSeconds: this.deps.stopGraceSeconds ?? 10,
+      });
+      this.engine = {
+        docker,
+        lifecycle,
+        runner: new BuildRunner(lifecycle, this.deps.logs),
+        hostCpus: await docker.hostCpus(),
+        hostMemoryBytes: await docker.hostMemoryBytes(),
+      };
     }
     this.dockerReachable = true;
     await this.reconcile();
@@ -94,13 +108,13 @@ export class WorkspaceService {
 
   async create(input: SpecInput, build: boolean): Promise<{ name: string; build?: BuildHandle<BuildSummary> }> {
     const engine = this.requireEngine();
-    const spec = parseWorkspaceSpec(input, { cpus: engine.hostCpus });
+    const spec = parseWorkspaceSpec(input, { cpus: engine.hostCpus, memoryBytes: engine.hostMemoryBytes });
     if (this.records.has(spec.name)) {
       throw new DrydockError('conflict', `workspace ${spec.name} already exists; rebuild it (drydock rebuild ${spec.name}) or delete it first.`, 'name');
     }
     // A home kept from an earlier `rm` is reused: that is what keeping it was for.
     const existing = await engine.lifecycle.inspect(spec.name);
-    await engine.lifecycle.createHome(spec.name);
+    await engine.lifecycle.createHome(spec);
     const record: WorkspaceRecord = { name: spec.name, spec: input, state: existing?.state ?? 'off', createdAt: new Date().toISOString() };
     if (existing?.homeVolume) this.deps.log(`create ${spec.name}: reusing the existing home volume ${existing.homeVolume}`);
     this.records.set(spec.name, record);
@@ -121,17 +135,23 @@ export class WorkspaceService {
     const record = this.require(name);
     const engine = this.requireEngine();
     const input: SpecInput = { ...record.spec, ...changes, name };
-    return this.startBuild(record, input, parseWorkspaceSpec(input, { cpus: engine.hostCpus }));
+    return this.startBuild(record, input, parseWorkspaceSpec(input, { cpus: engine.hostCpus, memoryBytes: engine.hostMemoryBytes }));
   }
 
   private startBuild(record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec): BuildHandle<BuildSummary> {
     const engine = this.requireEngine();
     // Only off, running and failed workspaces can build; a refused build goes back to where it was.
     const before = record.state as ObservedState;
-    const building = transition(record.state, 'build');
+    const building = transition(record.state, 'build', undefined, record.name);
     const build = engine.runner.start(spec);
     const name = record.name;
     build.log.subscribe((entry) => this.deps.events.emit({ type: 'build-log', workspace: name, buildId: build.id, entry }));
+    build.log.onWriteError((error) => {
+      const reason = errorMessage(error);
+      const message = `workspace ${name}: could not write the log of build ${build.id} to ${build.log.file} (${reason}); the build goes on, but its saved log is incomplete. Free disk space there.`;
+      this.deps.log(message);
+      this.deps.events.emit({ type: 'warning', workspace: name, message });
+    });
     record.state = building;
     record.lastBuild = { buildId: build.id, status: 'building', startedAt: new Date().toISOString() };
     void this.changed(record, 'durable');
@@ -143,7 +163,10 @@ export class WorkspaceService {
         record.state = transition(record.state, outcome.state === 'running' ? 'built' : 'buildFailed');
         lastBuild.status = outcome.state;
         if (outcome.containerId) record.containerId = outcome.containerId;
-        if (outcome.state === 'running') record.builtAt = lastBuild.finishedAt;
+        if (outcome.state === 'running') {
+          record.builtAt = lastBuild.finishedAt;
+          delete record.notice;
+        }
         if (outcome.warnings.length > 0) lastBuild.warnings = outcome.warnings;
       } else {
         // Refused before anything changed (a missing image, say): the workspace is as it was.
@@ -240,15 +263,26 @@ export class WorkspaceService {
     if (record && record.state !== 'building' && record.state !== 'stopping') await this.reconcileOne(record);
   }
 
-  /** Adopts workspaces that Docker has and the state file lost (a corrupt or deleted state file). */
+  /**
+   * Adopts this backend's workspaces that Docker has and the state file lost
+   * (a corrupt or deleted state file), with their whole spec from their labels;
+   * one that has only its home comes back `off`. Never another backend's.
+   */
   async adoptFromDocker(): Promise<string[]> {
     const { lifecycle } = this.requireEngine();
     const adopted: string[] = [];
     for (const observation of await lifecycle.list()) {
-      const record = this.records.has(observation.name) ? undefined : adoptedRecord(observation);
-      if (!record) continue;
-      this.records.set(record.name, record);
-      adopted.push(record.name);
+      if (this.records.has(observation.name)) continue;
+      const found = adoptedRecord(observation);
+      if (!found) {
+        this.deps.log(
+          `${observation.name}: its home volume has no spec label (made before labels), so it was not adopted; create the workspace again to use it`,
+        );
+        continue;
+      }
+      this.records.set(found.record.name, found.record);
+      adopted.push(found.record.name);
+      if (found.lost.length > 0) this.deps.log(`${found.record.name}: adopted without ${found.lost.join('; ')}`);
     }
     if (adopted.length > 0) await this.save('durable');
     return adopted;
@@ -283,7 +317,7 @@ export class WorkspaceService {
   }
 
   private apply(record: WorkspaceRecord, event: Exclude<WorkspaceEvent, 'reconcile'>): void {
-    record.state = transition(record.state, event);
+    record.state = transition(record.state, event, undefined, record.name);
   }
 
   private require(name: string): WorkspaceRecord {
@@ -296,7 +330,7 @@ export class WorkspaceService {
     const before = JSON.stringify(record);
     const { interrupted } = applyObservation(record, observation, Boolean(this.engine?.runner.current(record.name)));
     if (interrupted && record.lastBuild) {
-      this.deps.log(`${record.name}: build ${record.lastBuild.buildId} ${INTERRUPTED_MESSAGE}`);
+      this.deps.log(`${record.name}: build ${record.lastBuild.buildId} interrupted: ${INTERRUPTED_MESSAGE}`);
       await this.deps.logs
         .markInterrupted(record.name, record.lastBuild.buildId, INTERRUPTED_MESSAGE)
         .catch((error: unknown) => this.deps.log(`could not mark the log of ${record.lastBuild?.buildId ?? ''} interrupted: ${errorMessage(error)}`));
@@ -309,7 +343,7 @@ export class WorkspaceService {
     if (this.parsedSpecs.has(record.spec)) return this.parsedSpecs.get(record.spec);
     let spec: WorkspaceSpec | undefined;
     try {
-      spec = parseWorkspaceSpec(record.spec, { cpus: this.engine?.hostCpus ?? Number.MAX_SAFE_INTEGER });
+      spec = parseWorkspaceSpec(record.spec, { cpus: this.engine?.hostCpus ?? Number.MAX_SAFE_INTEGER, memoryBytes: this.engine?.hostMemoryBytes });
     } catch {
       spec = undefined;
     }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DrydockClient } from '../../client/drydockClient';
@@ -15,7 +16,8 @@ export const daemon: Command = {
 
   run        run the backend in the foreground (what a service manager runs)
   start      start it in the background unless one answers
-  stop       stop it gracefully (running builds get time to finish)
+  stop       stop it gracefully: running builds get up to 20 s to finish, and
+             this waits (up to 30 s) until the backend has exited
   status     say whether it runs, its version, and whether Docker answers
   install    start it at login: a systemd user unit, or a launchd agent on macOS
   uninstall  remove that unit or agent
@@ -76,29 +78,64 @@ async function status(context: CommandContext): Promise<number> {
   }
 }
 
+/** How long `daemon stop` waits for the backend to exit: past the 20 s it gives running builds to finish. */
+const STOP_WAIT_MS = 30_000;
+
+/** Asks the backend to stop, then waits until it has really exited (socket silent, process gone), saying what it waited for. */
 async function stopDaemon(context: CommandContext): Promise<number> {
   const client = new DrydockClient(context.locations().socketPath);
+  let pid: number;
+  let waitingFor: string[];
   try {
-    await client.shutdown();
+    pid = (await client.health()).pid;
+    // A backend of an older version answers without waitingFor.
+    waitingFor = (await client.shutdown()).waitingFor ?? [];
   } catch (error) {
     if (!isBackendDown(error)) throw error;
     context.out('The backend is not running.');
     return 0;
   }
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const down = await client.health().then(
-      () => false,
-      (error: unknown) => isBackendDown(error),
+  const started = Date.now();
+  const what = waitingFor.length > 0 ? listed(waitingFor) : undefined;
+  if (what) context.err(`Stopping the backend (pid ${pid}) once ${what} has finished...`);
+  // A backend in another pid namespace (its pid means nothing here) is judged by its socket alone.
+  const pidVisible = !processGone(pid);
+  while (Date.now() - started < STOP_WAIT_MS) {
+    const answers = await client.health().then(
+      () => true,
+      (error: unknown) => !isBackendDown(error),
     );
-    if (down) {
-      context.out('The backend stopped.');
+    if (!answers && (!pidVisible || processGone(pid))) {
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      context.out(what ? `The backend stopped; waited ${seconds} s for ${what} to finish.` : 'The backend stopped.');
       return 0;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  context.err('The backend did not stop within 60 s; see its log.');
+  context.err(
+    `The backend (pid ${pid}) is still finishing${what ? ` ${what}` : ''} after ${STOP_WAIT_MS / 1000} s; it exits once that is done. ` +
+      `Check with \`drydock daemon status\`; its log is ${context.locations().daemonLog}.`,
+  );
   return 1;
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(items: string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`;
+}
+
+/** Whether process `pid` has exited; one exited but not yet reaped by its parent (a zombie) has too. */
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 function serviceTarget(): ServiceTarget {

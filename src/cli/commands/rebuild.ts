@@ -1,9 +1,8 @@
-import { createInterface } from 'node:readline/promises';
 import { followOrReplay } from '../../client/buildFollower';
 import { formatEntry } from '../../client/buildLogFormat';
 import type { DrydockClient } from '../../client/drydockClient';
 import { errorMessage } from '../../core/errors';
-import { parse, requireName, specChanges, type Command, type CommandContext } from '../context';
+import { UsageError, parse, requireName, specChanges, type Command, type CommandContext } from '../context';
 
 export const rebuild: Command = {
   name: 'rebuild',
@@ -12,12 +11,14 @@ export const rebuild: Command = {
 drydock rebuild --all [--yes]
 
 Everything outside /home/<user> is replaced by the image's; home is kept byte
-for byte. In a terminal, without --yes, it first lists what the rebuild will
-discard (files changed outside home) and asks. Follows the build log; the exit
-code is the build's result.
+for byte. Without --yes it first lists what the rebuild would discard (files
+changed outside home): in a terminal it asks; elsewhere (stdin not a terminal)
+it refuses (exit 2) unless nothing would be lost. Follows the build log; the
+exit code is the build's result.
 
 --all rebuilds every workspace, one at a time, and reports each result (exit
-1 if any failed).
+1 if any failed). Without --yes off a terminal it rebuilds nothing if any of
+them would lose changes.
 
 Examples:
   drydock rebuild api
@@ -35,9 +36,13 @@ Examples:
     const client = await context.backend();
     if (values.all) return rebuildAll(context, Boolean(values.yes));
     const name = requireName(positionals);
-    if (!values.yes && context.isTty && process.stdin.isTTY && !(await confirm(context, name))) {
-      context.err('Rebuild cancelled; nothing was changed.');
-      return 1;
+    if (!values.yes) {
+      const lost = await discarded(client, name);
+      if (lost && !context.canAsk) refuse(context, [lost]);
+      if (lost && !(await confirm(context, lost))) {
+        context.err('Rebuild cancelled; nothing was changed.');
+        return 1;
+      }
     }
     const started = await client.rebuild(name, changes);
     const status = await follow(context, client, name, started.buildId);
@@ -48,9 +53,20 @@ Examples:
 async function rebuildAll(context: CommandContext, yes: boolean): Promise<number> {
   const client = await context.backend();
   const workspaces = await client.listWorkspaces();
+  if (!yes && !context.canAsk) {
+    // Nobody to ask: decide before the first rebuild, so it is all of them or none.
+    const lost: Discarded[] = [];
+    for (const workspace of workspaces) {
+      const changes = await discarded(client, workspace.name);
+      if (changes) lost.push(changes);
+    }
+    if (lost.length > 0) refuse(context, lost);
+  }
   const results: string[] = [];
   for (const workspace of workspaces) {
-    if (!yes && context.isTty && process.stdin.isTTY && !(await confirm(context, workspace.name))) {
+    // Asked just before each rebuild, so the list is current.
+    const lost = !yes && context.canAsk ? await discarded(client, workspace.name) : undefined;
+    if (lost && !(await confirm(context, lost))) {
       results.push(`${workspace.name}: skipped`);
       continue;
     }
@@ -71,17 +87,34 @@ function follow(context: CommandContext, client: DrydockClient, name: string, bu
   return followOrReplay(client, name, buildId, (entry) => context.out(formatEntry(entry)), context.out);
 }
 
-async function confirm(context: CommandContext, name: string): Promise<boolean> {
-  const client = await context.backend();
+/** What rebuilding one workspace would discard: its files changed outside home. */
+interface Discarded {
+  name: string;
+  changes: Awaited<ReturnType<DrydockClient['rebuildSafety']>>;
+}
+
+async function discarded(client: DrydockClient, name: string): Promise<Discarded | undefined> {
   const changes = await client.rebuildSafety(name);
-  if (changes.length === 0) return true;
-  context.out(`Rebuilding ${name} discards these changes made outside home:`);
-  for (const change of changes.slice(0, 30)) context.out(`  ${change.kind.padEnd(8)} ${change.path}`);
-  if (changes.length > 30) context.out(`  ... and ${changes.length - 30} more`);
-  const prompt = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await prompt.question('Rebuild anyway? [y/N] ')).trim());
-  } finally {
-    prompt.close();
-  }
+  return changes.length > 0 ? { name, changes } : undefined;
+}
+
+function listDiscarded(context: CommandContext, { name, changes }: Discarded): void {
+  context.err(`Rebuilding ${name} discards these changes made outside home:`);
+  for (const change of changes.slice(0, 30)) context.err(`  ${change.kind.padEnd(8)} ${change.path}`);
+  if (changes.length > 30) context.err(`  ... and ${changes.length - 30} more`);
+}
+
+/** Off a terminal nobody can be asked: lists what would be lost and stops with exit 2. */
+function refuse(context: CommandContext, lost: Discarded[]): never {
+  for (const workspace of lost) listDiscarded(context, workspace);
+  const names = lost.map((workspace) => workspace.name).join(', ');
+  throw new UsageError(
+    `nothing was rebuilt: rebuilding ${names} would discard the changes above, and there is no terminal to ask; pass --yes to rebuild anyway`,
+    false,
+  );
+}
+
+async function confirm(context: CommandContext, lost: Discarded): Promise<boolean> {
+  listDiscarded(context, lost);
+  return context.ask('Rebuild anyway?');
 }

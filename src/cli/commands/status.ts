@@ -18,7 +18,7 @@ Examples:
     }
     const lines: [string, string | undefined][] = [
       ['Workspace', workspace.name],
-      ['State', workspace.state],
+      ['State', workspace.notice ? `${workspace.state}: ${workspace.notice}` : workspace.state],
       ['Image', workspace.image],
       ['User', workspace.user ?? '(the image USER)'],
       ['CPUs', workspace.cpus !== undefined ? String(workspace.cpus) : 'no limit'],
