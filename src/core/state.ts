@@ -48,6 +48,16 @@ export function shownState(state: StoredState, dockerReachable: boolean): Worksp
   return dockerReachable ? state : 'unknown';
 }
 
+/** What each event does, as a refusal says it ("cannot stop workspace api: it is ..."). */
+const ACTION: Record<WorkspaceEvent, string> = {
+  build: 'build',
+  built: 'finish a build of',
+  buildFailed: 'fail a build of',
+  stop: 'stop',
+  stopped: 'mark as stopped',
+  reconcile: 'reconcile',
+};
+
 function refusal(state: StoredState, event: WorkspaceEvent, workspace: string | undefined): string {
   const subject = workspace === undefined ? 'the workspace' : `workspace ${workspace}`;
   switch (state) {
@@ -58,7 +68,7 @@ function refusal(state: StoredState, event: WorkspaceEvent, workspace: string | 
     case 'stopping':
       return `${subject} is stopping; wait a moment and try again.`;
     default:
-      return `cannot ${event} ${workspace === undefined ? 'a workspace' : subject}: it is ${state}.`;
+      return `cannot ${ACTION[event]} ${workspace === undefined ? 'a workspace' : subject}: it is ${state}.`;
   }
 }
 

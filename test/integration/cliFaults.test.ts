@@ -7,18 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { resolveLocations, type BackendLocations } from '../../src/api/locations';
-import type { Health, WorkspaceView } from '../../src/api/views';
-import { DrydockClient } from '../../src/client/drydockClient';
-import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
+import { skipUnlessCI } from '../support/skips';
+import { CLI, CliSandbox, pidExited as exited, waitFor, type CliRun } from '../support/cliSandbox';
+import { docker, dockerExec } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
-
-const root = join(__dirname, '../../..');
-const CLI = join(root, 'dist/cli.js');
 
 /** A busybox image whose /coder/configure sleeps for CONFIGURE_SECONDS when the workspace env asks. */
 const IMAGE = 'drydock-test/cli-faults:1';
@@ -29,11 +23,7 @@ esac
 exit 0
 `;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** A CLI process still running: its output so far, and its end. */
 interface Running {
@@ -42,49 +32,8 @@ interface Running {
   exited: Promise<Run>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: string | undefined;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** Whether `pid` has exited; a zombie (exited, not yet reaped by its parent) counts as exited. */
-function exited(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-class Sandbox {
-  readonly dir: string;
-  readonly locations: BackendLocations;
-  readonly client: DrydockClient;
-  private readonly workspaces: string[] = [];
-
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'dd-'));
-    this.locations = resolveLocations({ DRYDOCK_STATE_DIR: this.dir });
-    this.client = new DrydockClient(this.locations.socketPath);
-  }
-
+/** A sandbox whose CLI runs in the background (spawn), so a test can act while it runs. */
+class Sandbox extends CliSandbox {
   /** `drydock ARGS...` started as a user types it, stdin a pipe (never a TTY); `prefix` runs it through another program (setpriv). */
   start(args: string[], prefix: string[] = []): Running {
     const [program = process.execPath, ...programArgs] = [...prefix, process.execPath, CLI, ...args];
@@ -115,26 +64,6 @@ class Sandbox {
     return run;
   }
 
-  workspace(prefix: string): string {
-    const name = uniqueName(prefix);
-    this.workspaces.push(name);
-    return name;
-  }
-
-  health(): Promise<Health | undefined> {
-    return this.client.health().catch(() => undefined);
-  }
-
-  async pid(): Promise<number> {
-    const health = await this.health();
-    assert.ok(health, `no backend answers at ${this.locations.socketPath}`);
-    return health.pid;
-  }
-
-  view(name: string): Promise<WorkspaceView> {
-    return this.client.workspace(name);
-  }
-
   /** Waits until the live build of `name` prints `text` (its /coder/configure runs). */
   async buildReached(name: string, text: string): Promise<void> {
     const following = new AbortController();
@@ -154,17 +83,11 @@ class Sandbox {
     assert.ok(reached, `the build of ${name} printed "${text}"`);
   }
 
-  async stopDaemon(): Promise<void> {
+  override async stopDaemon(): Promise<void> {
     const pid = (await this.health())?.pid;
     if (pid === undefined) return;
     process.kill(pid, 'SIGTERM');
     await waitFor(`backend ${pid} to exit`, 60_000, () => exited(pid));
-  }
-
-  async cleanup(): Promise<void> {
-    await this.stopDaemon().catch((error: unknown) => console.warn(`could not stop the backend of ${this.dir}: ${String(error)}`));
-    for (const name of this.workspaces) removeWorkspaceObjects(name);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -259,7 +182,7 @@ void describe('the CLI when things go wrong', () => {
 
     void it('rm of a running workspace on a terminal asks first, naming what is lost; no keeps it', async (t) => {
       if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) {
-        t.skip('util-linux script (to give the CLI a terminal) is not installed');
+        skipUnlessCI(t, 'util-linux script (to give the CLI a terminal) is not installed');
         return;
       }
       // script(1) runs the CLI on a pseudo-terminal and passes our answer to it.

@@ -5,20 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { endpoints, pathFor } from '../../src/api/endpoints';
-import { resolveLocations, type BackendLocations } from '../../src/api/locations';
-import type { ApiErrorBody, DaemonEvent, Health, WorkspaceView } from '../../src/api/views';
-import { DrydockClient } from '../../src/client/drydockClient';
-import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
+import type { ApiErrorBody, DaemonEvent, WorkspaceView } from '../../src/api/views';
+import { skipOutsideCI } from '../support/skips';
+import { CLI, CliSandbox, sleep, waitFor, type CliRun } from '../support/cliSandbox';
+import { docker, dockerExec, uniqueName } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
 
 const root = join(__dirname, '../../..');
-const CLI = join(root, 'dist/cli.js');
 const BACKEND = join(root, 'dist/backend.js');
 
 /** A busybox image whose /coder/configure hangs (long enough to kill the backend mid-build) when the workspace env asks. */
@@ -30,33 +28,11 @@ esac
 exit 0
 `;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 interface RawAnswer {
   status: number;
   body: ApiErrorBody;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `probe` gives a value (not undefined/false), or fails naming what it waited for. */
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: string | undefined;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
-    await sleep(intervalMs);
-  }
 }
 
 function alive(pid: number): boolean {
@@ -106,23 +82,8 @@ function raw(
   });
 }
 
-/** A state dir of its own (short: the socket path must stay under 107 bytes), its daemon, and its workspaces. */
-class Sandbox {
-  readonly dir: string;
-  readonly locations: BackendLocations;
-  readonly client: DrydockClient;
-  private readonly workspaces: string[] = [];
-
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'dd-'));
-    this.locations = resolveLocations({ DRYDOCK_STATE_DIR: this.dir });
-    this.client = new DrydockClient(this.locations.socketPath);
-  }
-
-  get env(): NodeJS.ProcessEnv {
-    return { ...process.env, DRYDOCK_STATE_DIR: this.dir };
-  }
-
+/** A sandbox whose CLI runs to its end (spawnSync), stdin a pipe. */
+class Sandbox extends CliSandbox {
   /** `drydock ARGS...` as a user types it; stdin is `input` (a pipe, never a TTY). */
   cli(args: string[], input = ''): Run {
     const result = spawnSync(process.execPath, [CLI, ...args], { env: this.env, input, encoding: 'utf8', timeout: 120_000 });
@@ -137,47 +98,13 @@ class Sandbox {
     return run;
   }
 
-  workspace(prefix: string): string {
-    const name = uniqueName(prefix);
-    this.workspaces.push(name);
-    return name;
-  }
-
-  health(): Promise<Health | undefined> {
-    return this.client.health().catch(() => undefined);
-  }
-
-  async pid(): Promise<number> {
-    const health = await this.health();
-    assert.ok(health, `no backend answers at ${this.locations.socketPath}`);
-    return health.pid;
-  }
-
-  view(name: string): Promise<WorkspaceView> {
-    return this.client.workspace(name);
-  }
-
-  /** Waits for build `buildId` of `name` to end and returns the workspace then. */
-  waitForBuild(name: string, buildId: string, timeoutMs = 60_000): Promise<WorkspaceView> {
-    return waitFor(`build ${buildId} of ${name} to end`, timeoutMs, async () => {
-      const view = await this.view(name);
-      return view.lastBuild?.buildId === buildId && view.lastBuild.status !== 'building' && view.state !== 'building' ? view : undefined;
-    });
-  }
-
   /** `drydock daemon stop`, then SIGTERM to whatever still answers; returns once nothing does. */
-  async stopDaemon(): Promise<void> {
+  override async stopDaemon(): Promise<void> {
     const pid = (await this.health())?.pid;
     if (pid === undefined) return;
     this.cli(['daemon', 'stop']);
     if (alive(pid) && (await this.health())) process.kill(pid, 'SIGTERM');
     await waitFor(`backend ${pid} to stop`, 30_000, async () => !(await this.health()));
-  }
-
-  async cleanup(): Promise<void> {
-    await this.stopDaemon().catch((error: unknown) => console.warn(`could not stop the backend of ${this.dir}: ${String(error)}`));
-    for (const name of this.workspaces) removeWorkspaceObjects(name);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -424,7 +351,7 @@ void describe('the Drydock backend as real processes', () => {
     const logsMount = process.platform === 'linux' && process.getuid?.() === 0 ? sandbox.locations.logsDir : undefined;
     void it(
       'a build whose log cannot be written (a full disk) says so live, in `drydock logs` and in the event stream, and records its result',
-      { skip: logsMount ? false : 'needs root to mount a full file system on the logs folder' },
+      { skip: skipOutsideCI(logsMount ? undefined : 'needs root to mount a full file system on the logs folder') },
       async () => {
         sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never', '--no-build']);
         const events: DaemonEvent[] = [];

@@ -42,6 +42,11 @@ void describe('a workspace stopped outside Drydock', () => {
     daemon = await startDaemon(stateDir);
     assert.equal((await daemon.workspace(name)).state, 'off');
 
+    // Stop on an off workspace is not an error, and removes the stopped container (home stays).
+    assert.equal((await daemon.client.stop(name)).state, 'off');
+    assert.equal(docker(['ps', '-aq', '--filter', `name=^drydock-${name}$`]), '');
+    assert.equal((await daemon.workspace(name)).notice, undefined);
+
     const started = await daemon.client.rebuild(name);
     await daemon.waitForEvent(
       (event) =>

@@ -12,6 +12,7 @@ import type { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLi
 import { INTERRUPTED_MESSAGE } from '../../src/backend/workspaces/reconcile';
 import { isDrydockError } from '../../src/core/errors';
 import { parseWorkspaceSpec } from '../../src/core/spec';
+import { skipOutsideCI } from '../support/skips';
 
 const root = mkdtempSync(join(tmpdir(), 'drydock-logstore-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -210,7 +211,7 @@ function mountFullTmpfs(): string | undefined {
 
 const full = mountFullTmpfs();
 
-void describe('a build on a full disk', { skip: full === undefined ? 'needs root and tmpfs to make a full file system' : false }, () => {
+void describe('a build on a full disk', { skip: skipOutsideCI(full === undefined ? 'needs root and tmpfs to make a full file system' : undefined) }, () => {
   void it('keeps the live log, records the result, and the saved log says it is incomplete and why', async () => {
     const store = new BuildLogStore(join(full!, 'logs'));
     // The engine's part is not what is tested: a lifecycle that prints and succeeds.

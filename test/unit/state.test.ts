@@ -90,9 +90,9 @@ void describe('transition', () => {
     assertRefused('stopping', 'stop', 'busy');
   });
 
-  void it('refuses stopped while running as a conflict naming event and state', () => {
-    assertRefused('running', 'stopped', 'conflict', 'stopped', 'running');
-    assertRefused('off', 'built', 'conflict', 'built', 'off');
+  void it('refuses stopped while running as a conflict saying what and the state in words', () => {
+    assertRefused('running', 'stopped', 'conflict', 'mark as stopped', 'running');
+    assertRefused('off', 'built', 'conflict', 'finish a build of', 'off');
   });
 
   void it('reconcile returns the observed state from any state', () => {

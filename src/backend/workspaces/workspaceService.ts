@@ -187,9 +187,11 @@ export class WorkspaceService {
     this.apply(record, 'stop');
     await this.changed(record, 'durable');
     try {
+      // An off workspace may still have a container (stopped outside Drydock): stop removes it too.
       await engine.lifecycle.stop(name);
-      this.apply(record, 'stopped');
+      if (record.state === 'stopping') this.apply(record, 'stopped');
       delete record.containerId;
+      delete record.notice;
     } finally {
       await this.reconcileOne(record);
     }
