@@ -23,10 +23,11 @@
 //   installVsix(vsixPath, { extensionsDir, userDataDir })                            -> output text (throws on failure)
 //   runExtensionTests({ extensionDevelopmentPath, extensionTestsPath, folder?, env?,
 //                       timeoutMs?, screenshotDir?, extensionsDir?, userDataDir?, port?, settings?,
-//                       log?(type, text) }) -> exit code (0 pass, 1 fail, 124 timeout)
+//                       log?(type, text) }) -> exit code (0 pass, 1 fail or no usable report, 124 timeout)
 //   openWorkbench({ url, folder?, timeoutMs? })                                      -> { page, context, close() }
 //   launchChromium()                                                                  -> { context, page, close() }
 //   hostAvailable()                                                                  -> undefined | reason string
+//   exitReport(value)                                                                -> { code, how } (non-integer -> code 1)
 //
 // Only one code-server + Chromium at a time on a 2-core machine: callers run suites
 // one after another and stop() each server before starting the next.
@@ -328,6 +329,15 @@ export async function openWorkbench({ url, folder, timeoutMs = 90_000 }) {
   return { page, context, close };
 }
 
+/**
+ * The workbench's exit report as a result: only an integer counts as one. A
+ * missing or non-numeric report is a failure with its reason, never a pass.
+ */
+export function exitReport(code) {
+  if (typeof code === 'number' && Number.isInteger(code)) return { code, how: 'reported' };
+  return { code: 1, how: `the workbench reported a non-numeric exit code (${code === undefined ? 'none' : JSON.stringify(code)}), counted as a failure` };
+}
+
 function formatLogArgs(args) {
   if (!Array.isArray(args)) args = [args];
   return args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
@@ -337,7 +347,9 @@ function formatLogArgs(args) {
  * Runs an extension's tests inside the host, the way @vscode/test-electron's
  * runTests does on desktop: `extensionTestsPath` is a module exporting run().
  * Resolves with the exit code the workbench reports (0 pass, 1 failure), or 124
- * when nothing is reported within timeoutMs, or 1 when the host broke.
+ * when nothing is reported within timeoutMs, or 1 when the host broke or the
+ * report is not a number (exitReport). The tests module itself must fail a run
+ * that tested nothing (test/extension/index.ts does).
  */
 export async function runExtensionTests({
   extensionDevelopmentPath,
@@ -376,9 +388,7 @@ export async function runExtensionTests({
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       log(type, formatLogArgs(args));
     });
-    await page.exposeFunction('codeAutomationExit', (code) => {
-      finish({ code: typeof code === 'number' ? code : Number(code) || 0, how: 'reported' });
-    });
+    await page.exposeFunction('codeAutomationExit', (code) => finish(exitReport(code)));
     page.on('crash', () => finish({ code: 1, how: 'the workbench page crashed' }));
     server.exited.then((c) => finish({ code: 1, how: `code-server exited (${c}) before the tests reported; log:\n${tail(server.logFile)}` }));
     timer = setTimeout(() => finish({ code: 124, how: `no exit code within ${timeoutMs} ms` }), timeoutMs);

@@ -50,16 +50,18 @@ export class Drydock implements vscode.Disposable {
     this.statusBar = own(new CountdownStatusBar(this.cache, this.current));
     own(showBackendNotifications(this.connection));
 
-    const handlers: Record<CommandId, (argument?: unknown) => Promise<void> | void> = {
+    // A command's first argument is the workspace (a tree item or a name); Set Auto-Off, Extend and Show Build Log
+    // also take their answer (a setting, a duration, a build id) second, for keybindings and tests; without it they ask.
+    const handlers: Record<CommandId, (argument?: unknown, answer?: unknown) => Promise<void> | void> = {
       'drydock.create': () => createWorkspace(commandContext),
       'drydock.rebuild': (argument) => rebuildWorkspace(commandContext, argument),
       'drydock.stop': (argument) => stopWorkspace(commandContext, argument),
       'drydock.delete': (argument) => deleteWorkspace(commandContext, argument),
       'drydock.openTerminal': (argument) => openTerminal(commandContext, argument),
-      'drydock.showBuildLog': (argument) => showBuildLog(commandContext, argument),
+      'drydock.showBuildLog': (argument, answer) => showBuildLog(commandContext, argument, answer),
       'drydock.setAutoStart': (argument) => setAutoStart(commandContext, argument),
-      'drydock.setAutoOff': (argument) => setAutoOff(commandContext, argument),
-      'drydock.extend': (argument) => extendWorkspace(commandContext, argument),
+      'drydock.setAutoOff': (argument, answer) => setAutoOff(commandContext, argument, answer),
+      'drydock.extend': (argument, answer) => extendWorkspace(commandContext, argument, answer),
       'drydock.setCurrent': (argument) => setCurrent(commandContext, argument),
       'drydock.refresh': () => this.connection.retry(),
       'drydock.statusBarActions': () => statusBarActions(commandContext),

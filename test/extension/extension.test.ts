@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
+import { resolveLocations } from '../../src/api/locations';
+import type { WorkspaceView } from '../../src/api/views';
+import { DrydockClient } from '../../src/client/drydockClient';
 import { COMMAND_IDS } from '../../src/extension/commandIds';
 import type { DrydockApi } from '../../src/extension/extension';
-import type { TreeNode } from '../../src/extension/workspacesTree';
 import { removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { buildHookImage } from '../support/hookImage';
 import { removeImage } from '../support/testImage';
@@ -11,12 +13,21 @@ import { removeImage } from '../support/testImage';
 /**
  * Inside a real VS Code host, against a real backend and Docker engine. The
  * harness starts the host with DRYDOCK_STATE_DIR and a DRYDOCK_POLICY whose
- * auto-off default is short, so the countdown moves while we watch.
+ * auto-off default is 3m. The suite drives the extension as a user does: its
+ * contributed commands through vscode.commands.executeCommand (with the
+ * arguments a tree item or a keybinding passes), and editing a document. It
+ * checks what the user gets through public surfaces: the backend state the
+ * Workspaces view shows, read with our own typed client on the same socket;
+ * the editor Show Build Log opens; and the status bar's text, read through the
+ * one thing the extension's activate() returns for tests (its DrydockApi:
+ * only `statusBar.text` is used, as VS Code has no API to read another
+ * extension's status bar item).
  */
 const IMAGE = 'drydock-test/extension:1';
+const MINUTE = 60_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -28,16 +39,24 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 
 describe('Drydock in a real VS Code host', () => {
   let api: DrydockApi;
+  const client = new DrydockClient(resolveLocations().socketPath);
   const name = uniqueName('ext');
+  const statusBarText = (): string => api.drydock.statusBar.text;
+  const deadlineOf = (workspace: WorkspaceView): number => Date.parse(workspace.deadline ?? '');
 
   before(async () => {
     buildHookImage(IMAGE);
     const extension = vscode.extensions.all.find((candidate) => (candidate.packageJSON as { name?: string }).name === 'drydock');
     assert.ok(extension, 'the Drydock extension is installed in the host');
     api = (await extension.activate()) as DrydockApi;
+    // A user setting: one heartbeat per 5 s at most (the least it allows), so activity shows within seconds.
+    await vscode.workspace.getConfiguration('drydock').update('heartbeatSeconds', 5, vscode.ConfigurationTarget.Global);
+    // The extension starts the backend on activation; ours is a second client on its socket.
+    await until('the backend the extension started to answer', () => client.health().catch(() => undefined), 60_000);
   });
 
-  after(() => {
+  after(async () => {
+    await vscode.workspace.getConfiguration('drydock').update('heartbeatSeconds', undefined, vscode.ConfigurationTarget.Global);
     removeWorkspaceObjects(name);
     removeImage(IMAGE);
   });
@@ -47,65 +66,94 @@ describe('Drydock in a real VS Code host', () => {
     for (const id of COMMAND_IDS) assert.ok(registered.has(id), `${id} is registered`);
   });
 
-  it('shows a real workspace in the tree, with its details, and streams its hook output to the output channel', async () => {
-    const client = await api.drydock.connection.api();
+  it('builds a workspace with the policy default auto-off, and Show Build Log opens its hook output', async () => {
     await client.createWorkspace({ name, image: IMAGE, pullPolicy: 'never' }, { build: true });
     const running = await until(
       'the workspace to run',
-      () => (api.drydock.cache.get(name)?.state === 'running' ? api.drydock.cache.get(name) : undefined),
+      async () => {
+        const workspace = await client.workspace(name);
+        return workspace.state === 'running' ? workspace : undefined;
+      },
       120_000,
     );
     assert.equal(running.image, IMAGE);
+    assert.equal(running.autoOff?.threshold, '3m');
+    assert.equal(running.autoOff?.setting, 'inherit');
+    const buildId = running.lastBuild?.buildId;
+    assert.ok(buildId, 'the workspace has a build');
 
-    const roots = api.drydock.tree.getChildren();
-    const node = roots.find((root) => root.kind === 'workspace' && root.workspace.name === name) as TreeNode;
-    assert.ok(node, 'the tree lists the workspace');
-    const item = api.drydock.tree.getTreeItem(node);
-    assert.equal(item.contextValue, 'workspace-running');
-    assert.match(String(item.description), /^running/);
-    const details = api.drydock.tree.getChildren(node).map((child) => (child.kind === 'detail' ? `${child.label}: ${child.description}` : ''));
-    assert.ok(details.includes(`Image: ${IMAGE}`), details.join(' | '));
-    assert.ok(
-      details.some((detail) => detail.startsWith('Auto-off: 3m (policy default')),
-      details.join(' | '),
-    );
-
-    const transcript = api.drydock.output.transcript(name).join('\n');
-    assert.match(transcript, /==> Run \/coder\/configure/);
-    assert.match(transcript, /configure uid=1000 user=dev home=\/home\/dev/);
-    assert.match(transcript, /=== build running/);
+    await vscode.commands.executeCommand('drydock.showBuildLog', name, buildId);
+    const log = await until('the build log in an editor', () => {
+      const text = vscode.window.activeTextEditor?.document.getText() ?? '';
+      return text.includes(buildId) || /configure uid=/.test(text) ? text : undefined;
+    });
+    assert.match(log, /\/coder\/configure/);
+    assert.match(log, /configure uid=1000 user=dev home=\/home\/dev/);
+    assert.match(log, /=== build running/);
   });
 
-  it('counts down in the status bar for the current workspace', async () => {
+  it('Set Current Workspace puts its countdown in the status bar, and Refresh reconnects to it', async () => {
     await vscode.commands.executeCommand('drydock.setCurrent', name);
-    const first = await until('the countdown', () => (/\$\(clock\) .* · \d/.test(api.drydock.statusBar.text) ? api.drydock.statusBar.text : undefined), 10_000);
+    const first = await until('the countdown', () => (/\$\(clock\) .* · \d/.test(statusBarText()) ? statusBarText() : undefined), 10_000);
     assert.ok(first.includes(name), first);
     assert.match(first, /· (3m|2m)$/);
+
+    // Refresh drops the connection and the workspaces it knew, then reconnects: the countdown comes back from the backend.
+    await vscode.commands.executeCommand('drydock.refresh');
+    const again = await until('the countdown after Refresh', () => (statusBarText().startsWith(`$(clock) ${name} · `) ? statusBarText() : undefined), 20_000);
+    assert.match(again, /· (3m|2m)$/);
   });
 
-  it('moves the deadline when there is activity', async () => {
-    const before = Date.parse(api.drydock.cache.get(name)?.deadline ?? '');
-    await sleep(2500);
-    api.drydock.activity.heartbeat(true);
+  it('opening and editing a document in the window moves the deadline, as activity', async () => {
+    const before = deadlineOf(await client.workspace(name));
+    assert.ok(before > Date.now(), 'a deadline ahead');
+    // Opening the editor counts too (the active editor changed): the user's actions start here.
+    const from = Date.now();
+    const document = await vscode.workspace.openTextDocument({ content: 'notes\n', language: 'plaintext' });
+    const editor = await vscode.window.showTextDocument(document);
+    // The tracker sends at most one heartbeat per 5 s: keep typing, as a user would, until one gets through.
     const after = await until(
-      'a later deadline',
-      () => {
-        const deadline = Date.parse(api.drydock.cache.get(name)?.deadline ?? '');
-        return deadline > before + 2000 ? deadline : undefined;
+      'a later deadline after typing',
+      async () => {
+        await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), 'x'));
+        const deadline = deadlineOf(await client.workspace(name));
+        return deadline > before ? deadline : undefined;
       },
-      10_000,
+      30_000,
     );
-    assert.ok(after - before >= 2000, `deadline moved by ${after - before} ms`);
-    const client = await api.drydock.connection.api();
-    const workspace = await client.workspace(name);
-    assert.equal(Date.parse(workspace.deadline ?? ''), after, 'the backend holds the same deadline');
+    assert.ok(after >= from + 3 * MINUTE, `the deadline is 3m after the user's actions (${new Date(after).toISOString()})`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('Set Auto-Off changes the threshold the backend applies, and back to the policy default', async () => {
+    const asked = Date.now();
+    await vscode.commands.executeCommand('drydock.setAutoOff', name, '1h');
+    const changed = await client.workspace(name);
+    assert.equal(changed.autoOff?.setting, '1h');
+    assert.equal(changed.autoOff?.threshold, '1h');
+    assert.ok(deadlineOf(changed) > asked + 50 * MINUTE, `the deadline follows the new threshold (${changed.deadline})`);
+    await until('the status bar to count down from an hour', () => / · (1h 00m|59m)$/.test(statusBarText()) || undefined, 10_000);
+
+    await vscode.commands.executeCommand('drydock.setAutoOff', name, 'inherit');
+    const inherited = await client.workspace(name);
+    assert.equal(inherited.autoOff?.setting, 'inherit');
+    assert.equal(inherited.autoOff?.threshold, '3m');
+    assert.ok(deadlineOf(inherited) < Date.now() + 4 * MINUTE, `the deadline is back within the policy default (${inherited.deadline})`);
+  });
+
+  it('Extend keeps the workspace running for the chosen time', async () => {
+    const asked = Date.now();
+    await vscode.commands.executeCommand('drydock.extend', name, '30m');
+    const extended = await client.workspace(name);
+    assert.ok(deadlineOf(extended) >= asked + 30 * MINUTE - 1000, `the deadline is 30m away (${extended.deadline})`);
+    assert.ok(deadlineOf(extended) <= Date.now() + 30 * MINUTE + 1000, `and no further (${extended.deadline})`);
+    await until('the status bar to count down from 30 minutes', () => / · (30m|29m)$/.test(statusBarText()) || undefined, 10_000);
   });
 
   it('opens a terminal into the workspace as its user', async () => {
     await vscode.commands.executeCommand('drydock.openTerminal', name);
     const terminal = await until('the terminal', () => vscode.window.terminals.find((candidate) => candidate.name === `Drydock: ${name}`));
     terminal.sendText('echo "terminal-$(id -un)" > ~/terminal-proof');
-    const client = await api.drydock.connection.api();
     await until(
       'the command typed in the terminal to run',
       async () => {

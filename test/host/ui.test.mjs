@@ -58,12 +58,14 @@ test('create a workspace from the palette and watch it in the tree, output panel
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.fill('>Drydock: Create Workspace');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Create Workspace' }).first().click();
-    for (const answer of [name, IMAGE, '', '', '']) {
+    // Each step fills the box only once the prompt showing is that step's ("Create Workspace (n/5): ..."), and the last waits for the box to close.
+    for (const [index, answer] of [name, IMAGE, '', '', ''].entries()) {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: `(${index + 1}/5)` }).waitFor({ timeout: 30_000 });
       await input.waitFor({ state: 'visible' });
       await input.fill(answer);
       await page.keyboard.press('Enter');
-      await page.waitForTimeout(400);
     }
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 30_000 });
     await shot('3-created');
 
     // The tree shows it, and it turns running.

@@ -4,16 +4,38 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
 import type { DaemonEvent } from '../../src/api/views';
+import { waitFor } from '../support/cliSandbox';
 import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
 import { buildTestImage, removeImage } from '../support/testImage';
 
 const IMAGE = 'drydock-test/autooff:1';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const writePolicy = (daemon: { stateDir: string }, policy: unknown): void => writeFileSync(join(daemon.stateDir, 'policy.json'), JSON.stringify(policy));
 const isFor = (name: string, type: DaemonEvent['type']) => (event: DaemonEvent) =>
   event.type === type && 'workspace' in event && (typeof event.workspace === 'string' ? event.workspace : event.workspace?.name) === name;
 const homeFile = (name: string, file: string): string => docker(['run', '--rm', '-v', `drydock-${name}-home:/h`, IMAGE, 'cat', `/h/${file}`]);
+
+/** The backend's events from now on, each with when it arrived here (same host, same clock as the backend's). */
+interface TimedEvents {
+  seen: { at: number; event: DaemonEvent }[];
+  close: () => void;
+}
+
+async function timedEvents(daemon: TestDaemon): Promise<TimedEvents> {
+  const seen: TimedEvents['seen'] = [];
+  const listening = new AbortController();
+  void daemon.client.events((event) => seen.push({ at: Date.now(), event }), listening.signal).catch(() => undefined);
+  // The feed starts with a snapshot of each workspace: then it is listening.
+  await waitFor('the event stream', 10_000, () => seen.length > 0);
+  return { seen, close: () => listening.abort() };
+}
+
+/** When the first event showing `name` no longer running arrived. */
+const firstNotRunning = (timed: TimedEvents, name: string): Promise<number> =>
+  waitFor(`an event showing ${name} not running`, 30_000, () => {
+    const found = timed.seen.find(({ event }) => event.type === 'workspace' && event.workspace.name === name && event.workspace.state !== 'running');
+    return found?.at;
+  });
 
 void describe('auto-off, forced rebuilds and auto-start in a real backend', () => {
   const workspaces: string[] = [];
@@ -54,30 +76,43 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     assert.equal(homeFile(name, 'work.txt'), 'precious');
   });
 
-  void it('postpones the deadline on a heartbeat', async () => {
-    const daemon = await daemonWith({ autoOff: { default: '6s', warnBefore: [] } });
+  void it('postpones the deadline on a heartbeat', async (t) => {
+    const daemon = await daemonWith({ autoOff: { default: '6s', warnBefore: ['3s'] } });
     const name = workspace('beat');
     const first = await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
-    await sleep(3000);
+    const timed = await timedEvents(daemon);
+    t.after(timed.close);
+    // The heartbeat comes once the first deadline is 3 s away (its warning is out), so it has something to postpone.
+    const warning = await daemon.waitForEvent(isFor(name, 'deadline-warning'), 15_000);
+    assert.equal(warning.type === 'deadline-warning' ? warning.deadline : undefined, first.deadline, 'the warning is for the first deadline');
     const { deadline } = await daemon.client.activity(name, 'cli');
     assert.ok(deadline, 'a running workspace with auto-off on has a deadline');
     assert.ok(Date.parse(deadline) - Date.parse(first.deadline ?? '') >= 2500, `deadline moved from ${first.deadline} to ${deadline}`);
-    await sleep(Date.parse(first.deadline ?? '') - Date.now() + 1500);
-    assert.equal((await daemon.workspace(name)).state, 'running', 'still running past the first deadline');
+    const down = await firstNotRunning(timed, name);
+    assert.ok(
+      down >= Date.parse(deadline),
+      `still running past the first deadline ${first.deadline}: stopped at ${new Date(down).toISOString()}, not before ${deadline}`,
+    );
     await daemon.waitForEvent(isFor(name, 'auto-stopped'), 15_000);
+    assert.equal((await daemon.workspace(name)).state, 'off');
   });
 
-  void it('keeps a workspace alive while a lease is held, and lets it go when the lease expires', async () => {
+  void it('keeps a workspace alive while a lease is held, and lets it go when the lease expires', async (t) => {
     const daemon = await daemonWith({ autoOff: { default: '3s', warnBefore: [] } });
     const name = workspace('lease');
-    await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
-    const taken = Date.now();
-    const { leaseId } = await daemon.client.holdLease(name, 'test task', '9s');
+    const built = await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
+    const timed = await timedEvents(daemon);
+    t.after(timed.close);
+    const { leaseId, expiresAt } = await daemon.client.holdLease(name, 'test task', '9s');
     assert.ok(leaseId);
-    await sleep(6000);
-    assert.equal((await daemon.workspace(name)).state, 'running', 'held past its 3 s threshold by the lease');
+    assert.ok(Date.parse(expiresAt) - Date.parse(built.deadline ?? '') >= 5000, `the lease (to ${expiresAt}) outlasts the 3 s threshold (${built.deadline})`);
+    const down = await firstNotRunning(timed, name);
+    assert.ok(
+      down >= Date.parse(expiresAt),
+      `held past its 3 s threshold by the lease, stopped only once it expired: stopped at ${new Date(down).toISOString()}, lease to ${expiresAt}`,
+    );
     await daemon.waitForEvent(isFor(name, 'auto-stopped'), 20_000);
-    assert.ok(Date.now() - taken >= 8500, 'stopped only once the lease expired');
+    assert.equal((await daemon.workspace(name)).state, 'off');
   });
 
   void it('refuses to turn auto-off off when the policy locks it, naming the rule', async () => {
@@ -128,7 +163,7 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     await down.client.stop(missed);
 
     // Cron has minute resolution: aim at the next minute with at least 5 s to spare.
-    if (60 - new Date().getUTCSeconds() < 5) await sleep(6000);
+    await waitFor('the next minute to be 5 s away or more', 10_000, () => 60 - new Date().getUTCSeconds() >= 5, 250);
     const at = new Date(Math.ceil((Date.now() + 1) / 60_000) * 60_000);
     const cron = `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
     await live.client.setSchedule(onTime, { cron, timeZone: 'UTC' });

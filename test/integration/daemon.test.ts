@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { endpoints, pathFor } from '../../src/api/endpoints';
 import type { ApiErrorBody, DaemonEvent, WorkspaceView } from '../../src/api/views';
-import { skipOutsideCI } from '../support/skips';
+import { PrivateEngine } from '../support/privateEngine';
+import { skipOutsideCI, skipUnlessCI } from '../support/skips';
 import { CLI, CliSandbox, sleep, waitFor, type CliRun } from '../support/cliSandbox';
 import { docker, dockerExec, uniqueName } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
@@ -118,8 +119,14 @@ function volumesOf(name: string): string[] {
   return names ? names.split('\n').sort() : [];
 }
 
+/** Whether the system's engine answers (DOCKER_HOST of this test process, never a private engine's). */
 function dockerAnswers(): boolean {
   return spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+}
+
+/** Whether this network namespace (the host's) has docker0: a `--bridge none` engine outside a namespace of its own deletes it. */
+function hostHasDocker0(): boolean {
+  return existsSync('/sys/class/net/docker0');
 }
 
 void describe('the Drydock backend as real processes', () => {
@@ -500,55 +507,53 @@ void describe('the Drydock backend as real processes', () => {
     });
   });
 
-  // Last: it stops the engine every other test needs.
+  // On an engine of its own: stopping the system's would kill a developer's Docker and the engine under the other suites.
   void describe('a Docker engine restart', () => {
-    const sandbox = new Sandbox();
-    after(() => sandbox.cleanup());
-
-    const cannotRestart = (): string | undefined => {
-      if (process.getuid?.() !== 0) return 'not running as root';
-      if (spawnSync('sh', ['-c', 'command -v dockerd'], { stdio: 'ignore' }).status !== 0) return 'dockerd is not on PATH';
-      if (existsSync('/run/systemd/system')) return 'dockerd is managed by systemd here';
-      if (spawnSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' }).status !== 0) return 'no dockerd process runs here (the engine is elsewhere)';
-      return undefined;
-    };
-
-    const startDockerd = async (): Promise<void> => {
-      if (dockerAnswers()) return;
-      // Exactly as .ci/run starts it, detached from this test.
-      spawn('sh', ['-c', 'nohup dockerd > /tmp/drydock-test-dockerd.log 2>&1 &'], { detached: true, stdio: 'ignore' }).unref();
-      await waitFor('dockerd to answer again (see /tmp/drydock-test-dockerd.log)', 60_000, dockerAnswers, 1_000);
-    };
+    /** The backend and the CLI talk to the private engine only. */
+    class EngineSandbox extends Sandbox {
+      engine: PrivateEngine | undefined;
+      override get env(): NodeJS.ProcessEnv {
+        return { ...super.env, ...this.engine?.env };
+      }
+    }
+    const sandbox = new EngineSandbox();
+    const docker0Before = hostHasDocker0();
+    after(async () => {
+      await sandbox.cleanup();
+      await sandbox.engine?.stop();
+      // Starting, restarting and stopping a private engine leaves the system's as it was.
+      assert.equal(hostHasDocker0(), docker0Before, 'the host still has docker0 as before');
+      assert.ok(dockerAnswers(), 'the system engine still answers');
+    });
 
     void it('is survived: unknown while Docker is away, reconnects by itself, home intact', async (t) => {
-      const reason = cannotRestart();
+      const reason = PrivateEngine.cannotStart();
       if (reason) {
-        console.warn(`\n!!! SKIPPING the Docker engine restart test: ${reason}; it needs root, dockerd on PATH and no systemd.\n`);
-        t.skip(`cannot restart the Docker engine: ${reason}`);
+        skipUnlessCI(t, `cannot run a private Docker engine: ${reason}; it needs root, dockerd, unshare and findmnt`);
         return;
       }
+      const engine = await PrivateEngine.start([IMAGE]);
+      sandbox.engine = engine;
       const name = sandbox.workspace('engine');
       sandbox.ok(['create', name, '--image', IMAGE, '--pull', 'never']);
-      dockerExec(`drydock-${name}`, 'echo survives > ~/engine.txt');
+      assert.equal((await sandbox.client.health()).docker.endpoint, `DOCKER_HOST=${engine.host}`);
+      assert.deepEqual(containersOf(name), [], 'the workspace is on the private engine, not the system one');
+      engine.exec(`drydock-${name}`, 'echo survives > ~/engine.txt');
 
-      try {
-        spawnSync('pkill', ['-x', 'dockerd']);
-        await waitFor('dockerd to exit', 60_000, () => spawnSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' }).status !== 0 && !dockerAnswers(), 250);
+      await engine.kill();
+      assert.equal(await engine.answers(), false, 'the private engine is down');
+      const away = await waitFor('the backend to show unknown', 30_000, async () => {
+        const workspaces = await sandbox.client.listWorkspaces();
+        const view = workspaces.find((workspace) => workspace.name === name);
+        return view?.state === 'unknown' ? view : undefined;
+      });
+      assert.equal(away.name, name);
+      assert.equal((await sandbox.client.health()).docker.reachable, false);
+      const refused = await raw(sandbox.locations.socketPath, 'POST', pathFor(endpoints.rebuild.path, { name }), '{}');
+      assert.equal(refused.status, 503);
+      assert.equal(refused.body.error.code, 'docker_unreachable');
 
-        const away = await waitFor('the backend to show unknown', 30_000, async () => {
-          const workspaces = await sandbox.client.listWorkspaces();
-          const view = workspaces.find((workspace) => workspace.name === name);
-          return view?.state === 'unknown' ? view : undefined;
-        });
-        assert.equal(away.name, name);
-        assert.equal((await sandbox.client.health()).docker.reachable, false);
-        const refused = await raw(sandbox.locations.socketPath, 'POST', pathFor(endpoints.rebuild.path, { name }), '{}');
-        assert.equal(refused.status, 503);
-        assert.equal(refused.body.error.code, 'docker_unreachable');
-      } finally {
-        await startDockerd();
-      }
-
+      await engine.restart();
       const back = await waitFor(
         'the backend to reconnect',
         60_000,
@@ -566,7 +571,9 @@ void describe('the Drydock backend as real processes', () => {
       const rebuilt = await sandbox.client.rebuild(name);
       const view = await sandbox.waitForBuild(name, rebuilt.buildId);
       assert.equal(view.state, 'running', view.lastBuild?.message);
-      assert.equal(dockerExec(`drydock-${name}`, 'cat ~/engine.txt'), 'survives');
+      assert.equal(engine.exec(`drydock-${name}`, 'cat ~/engine.txt'), 'survives');
+      assert.equal(hostHasDocker0(), docker0Before, 'the private engine left the host docker0 as it was');
+      assert.ok(dockerAnswers(), 'the system engine answers while the private one runs');
     });
   });
 });

@@ -64,6 +64,13 @@ void describe('workspace lifecycle on a real Docker engine', () => {
     dockerExec(`drydock-${name}`, 'touch ~/writable');
   });
 
+  void it('keeps an empty home owned by the user across rebuilds (Docker hands an empty volume back to root on each mount)', async () => {
+    const name = newWorkspace('emptyhome');
+    await rebuild(spec(name));
+    await rebuild(spec(name));
+    assert.equal(dockerExec(`drydock-${name}`, 'stat -c "%u" /home/dev; touch ~/writable && echo writable'), '1000\nwritable');
+  });
+
   void it('runs with an init process and a keep-alive command whatever the image CMD is', async () => {
     const name = newWorkspace('init');
     await rebuild(spec(name));

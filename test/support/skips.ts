@@ -1,10 +1,17 @@
 import type { TestContext } from 'node:test';
 
-/** CI as people mean it: set to something other than empty, "false", "0" or "no". */
-export const inCI = ((): boolean => {
-  const value = (process.env.CI ?? '').trim().toLowerCase();
-  return value !== '' && value !== 'false' && value !== '0' && value !== 'no';
-})();
+/**
+ * CI as people mean it: set to something other than empty, "false", "0" or
+ * "no". test/run.mjs uses the same rule (`isCI` in test/support/skipGate.mjs,
+ * an ES module this compiled file cannot import); test/unit/skips.test.ts
+ * checks that both agree.
+ */
+export function ciFlag(value: string | undefined): boolean {
+  const flag = (value ?? '').trim().toLowerCase();
+  return flag !== '' && flag !== 'false' && flag !== '0' && flag !== 'no';
+}
+
+export const inCI = ciFlag(process.env.CI);
 
 /**
  * A test that cannot run here: skipped loudly outside CI, failed under CI,

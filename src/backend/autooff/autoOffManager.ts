@@ -236,8 +236,10 @@ export class AutoOffManager {
 
   private requireClock(name: string): { state: ActivityState; buildId: string } {
     const clock = this.clocks.get(name);
-    if (!clock) throw new DrydockError('conflict', `workspace ${name} is not running, so it has no inactivity deadline; rebuild it first.`);
-    return clock;
+    if (clock) return clock;
+    // An unknown name is not_found (naming it), not "not running".
+    this.deps.service.record(name);
+    throw new DrydockError('conflict', `workspace ${name} is not running, so it has no inactivity deadline; rebuild it first.`);
   }
 
   private threshold(record: Readonly<WorkspaceRecord>): number | 'off' {

@@ -112,9 +112,9 @@ async function replaceContainer(
         await docker.containers.remove(old.id);
       })()
     : Promise.resolve();
-  // The old container ran as this same uid with the same home: its build already gave home to the user.
-  const homeIsTheirs = old !== undefined && old.user === `${user.uid}:${user.gid}` && old.labels[LABEL.user] === user.name;
-  const startNew = docker.containers.start(id).then(() => (homeIsTheirs ? undefined : giveHomeToUser(docker, id, user, home)));
+  // Every build, even for the same user: Docker gives an empty volume's top folder to root again
+  // each time a new container mounts it (it copies the image's mount point up into it).
+  const startNew = docker.containers.start(id).then(() => giveHomeToUser(docker, id, user, home));
   const [retired, started] = await Promise.allSettled([retireOld, startNew]);
   if (retired.status === 'rejected') throw retired.reason;
   if (started.status === 'rejected') throw started.reason;
@@ -179,10 +179,10 @@ export async function ensureHomeVolume(docker: DockerAdapter, ownership: Ownersh
 
 /**
  * A volume mounted where the image has no directory is owned by root. The
- * home directory itself (not its contents) is given to the workspace user
- * unless the previous container already ran as that uid (so a new image's
- * uid follows, and a crash before the first chown is healed). chown by exec is the fast
- * path; an image without chown gets it through the archive API instead.
+ * home directory itself (not its contents) is given to the workspace user on
+ * every build (so a new image's uid follows, an empty home handed back to root
+ * by Docker is healed, and so is a crash before the first chown). chown by exec
+ * is the fast path; an image without chown gets it through the archive API instead.
  * Neither can follow a link planted in home: `home` is the volume's mount
  * point, a real directory the user cannot replace, and without -R nothing
  * inside it is touched.

@@ -2,11 +2,14 @@ import * as vscode from 'vscode';
 import { nextLocalTime } from '../../core/duration';
 import { api, chooseWorkspace, reportError, type CommandContext } from './context';
 
-/** Extend: presets, or until a time (today, or tomorrow when it has passed). */
-export async function extendWorkspace(context: CommandContext, argument: unknown): Promise<void> {
+/** Extend: presets, or until a time (today, or tomorrow when it has passed). `answer` (a duration such as '30m') skips the question. */
+export async function extendWorkspace(context: CommandContext, argument: unknown, answer?: unknown): Promise<void> {
   const name = await chooseWorkspace(context, argument, 'Workspace to keep running', (state) => state === 'running');
   if (!name) return;
-  const picked = await vscode.window.showQuickPick(['30m', '1h', '2h', '4h', 'Until...'], { placeHolder: `Keep ${name} running for` });
+  const picked =
+    typeof answer === 'string' && answer
+      ? answer
+      : await vscode.window.showQuickPick(['30m', '1h', '2h', '4h', 'Until...'], { placeHolder: `Keep ${name} running for` });
   if (!picked) return;
   let by: { duration: string } | { until: Date } = { duration: picked };
   if (picked === 'Until...') {

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { api, chooseWorkspace, reportError, type CommandContext } from './context';
 
-/** Set Auto-Off: the choices the policy allows; a locked setting explains why. */
-export async function setAutoOff(context: CommandContext, argument: unknown): Promise<void> {
+/** Set Auto-Off: the choices the policy allows; a locked setting explains why. `answer` (e.g. '1h', 'inherit', 'off') skips the question. */
+export async function setAutoOff(context: CommandContext, argument: unknown, answer?: unknown): Promise<void> {
   const name = await chooseWorkspace(context, argument, 'Workspace to set auto-off for');
   if (!name) return;
   const workspace = context.cache.get(name);
@@ -13,6 +13,10 @@ export async function setAutoOff(context: CommandContext, argument: unknown): Pr
       void vscode.window.showInformationMessage(
         `Auto-off for ${name} is ${workspace.autoOff.threshold}, set by your organization: ${workspace.autoOff.lockedReason ?? 'locked by policy'}.`,
       );
+      return;
+    }
+    if (typeof answer === 'string' && answer) {
+      await client.setAutoOff(name, answer);
       return;
     }
     const choices = [
