@@ -10,20 +10,41 @@ export async function readJson(request: IncomingMessage): Promise<unknown> {
   if (declaresBody(request)) requireJsonType(request);
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  if (size === 0) return {};
+  const body = await readBounded(request);
+  if (body.length === 0) return {};
   requireJsonType(request);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
     throw new DrydockError('invalid_input', `body: is not valid JSON (${(error as Error).message}); send a JSON object.`, 'body');
   }
+}
+
+/**
+ * The body, refused past the limit. The rest of an oversized body is read and
+ * dropped rather than the connection cut (leaving a `for await` early would
+ * destroy the socket under a client still writing, which then sees a reset
+ * instead of the 413).
+ */
+function readBounded(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (over) return;
+      if (size > MAX_BODY_BYTES) {
+        over = true;
+        chunks.length = 0;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
 }
 
 /** Whether the headers announce a body of some bytes (a chunked one may still be empty: readJson checks what came). */
