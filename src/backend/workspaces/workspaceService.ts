@@ -192,6 +192,8 @@ export class WorkspaceService {
       if (record.state === 'stopping') this.apply(record, 'stopped');
       delete record.containerId;
       delete record.notice;
+      // Clients hear of the stop here: the reconcile below announces only what Docker then changes.
+      await this.changed(record, 'durable');
     } finally {
       await this.reconcileOne(record);
     }
