@@ -74,7 +74,10 @@ test('the host harness passes a passing extension and fails a broken one, an emp
     assert.equal(none.code, 1, 'no test files is a failure');
     assert.match(none.output, /no extension test files/);
 
-    writeFileSync(join(empty, 'skipped.test.js'), "describe('nothing that runs', () => { it.skip('a skipped test', () => {}); });\n");
+    writeFileSync(
+      join(empty, 'skipped.test.js'),
+      "describe('nothing that runs', () => { it.skip('skipped on purpose: this fixture proves that a run of zero tests fails', () => {}); });\n",
+    );
     const skipped = await extensionIndexWith(empty);
     assert.equal(skipped.code, 1, 'a file whose tests did not run is a failure');
     assert.match(skipped.output, /mocha ran 0 tests/);

@@ -6,7 +6,7 @@ import { isDrydockError } from '../../src/core/errors';
 import type { DaemonEvent } from '../../src/api/views';
 import { waitFor } from '../support/cliSandbox';
 import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
-import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
+import { createRunning, removeStateDir, startDaemon, startDaemonWithPolicy, type TestDaemon } from '../support/daemonProcess';
 import { buildTestImage, removeImage } from '../support/testImage';
 
 const IMAGE = 'drydock-test/autooff:1';
@@ -46,9 +46,7 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
     return name;
   };
   const daemonWith = async (policy: unknown): Promise<TestDaemon> => {
-    const stateDir = newStateDir();
-    writeFileSync(join(stateDir, 'policy.json'), JSON.stringify(policy));
-    const daemon = await startDaemon(stateDir);
+    const daemon = await startDaemonWithPolicy(policy);
     daemons.push(daemon);
     return daemon;
   };

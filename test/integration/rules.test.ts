@@ -21,7 +21,7 @@ import { isDrydockError } from '../../src/core/errors';
 import { parsePolicy, type Policy } from '../../src/core/policy';
 import { VERSION } from '../../src/core/version';
 import { waitFor } from '../support/cliSandbox';
-import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
+import { createRunning, newStateDir, removeStateDir, startDaemon, startDaemonWithPolicy, type TestDaemon } from '../support/daemonProcess';
 import { connect, docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { CONFIGURE_SCRIPT } from '../support/hookImage';
 import { buildTestImage, removeImage } from '../support/testImage';
@@ -122,9 +122,7 @@ void describe('rules of the backend no other suite covers', () => {
     return name;
   };
   const daemonWith = async (policy: unknown): Promise<TestDaemon> => {
-    const stateDir = newStateDir();
-    writeFileSync(join(stateDir, 'policy.json'), JSON.stringify(policy));
-    const daemon = await startDaemon(stateDir);
+    const daemon = await startDaemonWithPolicy(policy);
     daemons.push(daemon);
     return daemon;
   };

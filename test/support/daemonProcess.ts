@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveLocations } from '../../src/api/locations';
@@ -100,4 +100,11 @@ export async function createRunning(daemon: TestDaemon, spec: SpecInput): Promis
   const view = await daemon.workspace(name);
   if (view.state !== 'running') throw new Error(`${name} did not build: ${JSON.stringify(view.lastBuild)}`);
   return view;
+}
+
+/** A backend in a new state folder whose organization policy is `policy` (written as its policy.json). */
+export async function startDaemonWithPolicy(policy: unknown): Promise<TestDaemon> {
+  const stateDir = newStateDir();
+  writeFileSync(join(stateDir, 'policy.json'), JSON.stringify(policy));
+  return startDaemon(stateDir);
 }

@@ -12,7 +12,6 @@ import { waitFor } from './cliSandbox';
  * network namespace (`unshare -n`): a `--bridge none` engine outside one
  * deletes the host's docker0, and the system engine then cannot start
  * containers. Its containers have loopback networking only.
- * See ../shared/notes/test-infra.md.
  */
 export class PrivateEngine {
   /** The engine's folder: data/, exec/, pid, docker.sock, dockerd.log. */
