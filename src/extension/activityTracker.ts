@@ -13,7 +13,8 @@ const LEASE_RENEW_MS = 40_000;
 export class ActivityTracker implements vscode.Disposable {
   private lastSent = 0;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly leases = new Map<object, { workspace: string; leaseId: string }>();
+  /** A lease per running task or debug session; a promise while the backend is still granting it. */
+  private readonly leases = new Map<object, Promise<{ workspace: string; leaseId: string } | undefined>>();
   private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -31,9 +32,12 @@ export class ActivityTracker implements vscode.Disposable {
       vscode.window.onDidChangeWindowState((state) => {
         if (state.focused) bump();
       }),
-      vscode.debug.onDidStartDebugSession((session) => void this.hold(session, `debug: ${session.name}`)),
+      // A debugger such as js-debug starts child sessions under the one the user launched: one run, one lease.
+      vscode.debug.onDidStartDebugSession((session) => {
+        if (!session.parentSession) this.hold(session, `debug: ${session.name}`);
+      }),
       vscode.debug.onDidTerminateDebugSession((session) => void this.release(session)),
-      vscode.tasks.onDidStartTask((event) => void this.hold(event.execution, `task: ${event.execution.task.name}`)),
+      vscode.tasks.onDidStartTask((event) => this.hold(event.execution, `task: ${event.execution.task.name}`)),
       vscode.tasks.onDidEndTask((event) => void this.release(event.execution)),
     );
     this.renewTimer = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS);
@@ -53,22 +57,25 @@ export class ActivityTracker implements vscode.Disposable {
       .catch(() => undefined);
   }
 
-  private async hold(key: object, holder: string): Promise<void> {
+  private hold(key: object, holder: string): void {
     const name = this.current.name;
     if (!name) return;
-    try {
-      const client = await this.connection.api();
-      const { leaseId } = await client.holdLease(name, holder, LEASE_TTL);
-      this.leases.set(key, { workspace: name, leaseId });
-    } catch {
+    const granted = this.connection
+      .api()
+      .then((client) => client.holdLease(name, holder, LEASE_TTL))
+      .then(({ leaseId }) => ({ workspace: name, leaseId }))
       // Not running, or the backend is away: nothing to hold.
-    }
+      .catch(() => undefined);
+    // Kept from the start, so a task that ends before its lease is granted still releases it.
+    this.leases.set(key, granted);
   }
 
   private async release(key: object): Promise<void> {
-    const lease = this.leases.get(key);
-    if (!lease) return;
+    const pending = this.leases.get(key);
+    if (!pending) return;
     this.leases.delete(key);
+    const lease = await pending;
+    if (!lease) return;
     const client = await this.connection.api().catch(() => undefined);
     await client?.releaseLease(lease.workspace, lease.leaseId).catch(() => undefined);
   }
@@ -76,7 +83,10 @@ export class ActivityTracker implements vscode.Disposable {
   private async renewLeases(): Promise<void> {
     if (this.leases.size === 0) return;
     const client = await this.connection.api().catch(() => undefined);
-    for (const lease of this.leases.values()) await client?.renewLease(lease.workspace, lease.leaseId, 'vscode', LEASE_TTL).catch(() => undefined);
+    for (const pending of this.leases.values()) {
+      const lease = await pending;
+      if (lease) await client?.renewLease(lease.workspace, lease.leaseId, 'vscode', LEASE_TTL).catch(() => undefined);
+    }
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { ActivityTracker } from './activityTracker';
 import { BackendConnection } from './backendConnection';
+import { BuildLogDocuments } from './buildLogDocuments';
 import { BuildOutput } from './buildOutput';
 import { COMMAND_IDS, type CommandId } from './commandIds';
 import type { CommandContext } from './commands/context';
@@ -49,6 +50,7 @@ export class Drydock implements vscode.Disposable {
     this.tree = own(new WorkspacesTree(this.cache, this.connection));
     this.statusBar = own(new CountdownStatusBar(this.cache, this.current));
     own(showBackendNotifications(this.connection));
+    own(new BuildLogDocuments(this.connection).register());
 
     // A command's first argument is the workspace (a tree item or a name); Set Auto-Off, Extend and Show Build Log
     // also take their answer (a setting, a duration, a build id) second, for keybindings and tests; without it they ask.

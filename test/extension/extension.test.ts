@@ -90,6 +90,11 @@ describe('Drydock in a real VS Code host', () => {
     assert.match(log, /\/coder\/configure/);
     assert.match(log, /configure uid=1000 user=dev home=\/home\/dev/);
     assert.match(log, /=== build running/);
+    // Read-only: nothing to save, nothing asked when the window closes.
+    const shown = vscode.window.activeTextEditor?.document;
+    assert.equal(shown?.uri.scheme, 'drydock-build-log');
+    assert.equal(shown?.isUntitled, false);
+    assert.equal(shown?.isDirty, false);
   });
 
   it('Set Current Workspace puts its countdown in the status bar, and Refresh reconnects to it', async () => {

@@ -3,10 +3,12 @@
 // in the tree, read its hook output in the output panel and the countdown in
 // the status bar; set its auto-off, rebuild it from the tree (the modal names
 // what is lost outside home), show the build log, set its auto-start, see the
-// countdown's warning look near the deadline, extend it, stop it and delete it
-// with its home from the tree, each checked in the backend (the typed client)
-// and Docker too; and read why the backend or Docker cannot be reached. A PNG
-// of each step goes to test-results/ui/.
+// countdown's warning look near the deadline, send activity from an editor
+// (open, edit, select, focus; throttled), extend it, hold busy leases with a
+// task and a debug session, stop it and delete it with its home from the
+// tree, each checked in the backend (the typed client) and Docker too; and
+// read why the backend or Docker cannot be reached. A PNG of each step goes
+// to test-results/ui/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +57,16 @@ test('create a workspace from the palette and watch it in the tree, output panel
     join(profile, '.vscode', 'tasks.json'),
     JSON.stringify({ version: '2.0.0', tasks: [{ label: 'dd-busy', type: 'shell', command: 'sleep 8', problemMatcher: [] }] }),
   );
+  // A debug session's program (run by code-server's own js-debug), for the debug lease, and a file to edit.
+  writeFileSync(join(profile, 'busy.js'), 'setTimeout(() => {}, 8000);\n');
+  writeFileSync(
+    join(profile, '.vscode', 'launch.json'),
+    JSON.stringify({
+      version: '0.2.0',
+      configurations: [{ name: 'dd-debug', type: 'node', request: 'launch', program: '${workspaceFolder}/busy.js', runtimeExecutable: process.execPath }],
+    }),
+  );
+  writeFileSync(join(profile, 'notes.txt'), 'first line\nsecond line\n');
   const server = await startCodeServer({ ...dirs, env, settings: { 'drydock.warningMinutes': 2 } });
   let workbench;
   try {
@@ -308,6 +320,68 @@ test('create a workspace from the palette and watch it in the tree, output panel
       },
     );
 
+    // Activity: opening a file, an edit, a selection and the window's focus each send a heartbeat,
+    // at most one per 30 s (drydock.heartbeatSeconds' default), and none while the window is not
+    // focused. With auto-off at 1h and no extension, the backend's deadline is the last activity + 1h.
+    const HOUR = 60 * 60_000;
+    const THROTTLE = 30_000;
+    const lastActivity = async () => Date.parse((await view()).deadline) - HOUR;
+    /** Waits out the throttle window that a heartbeat at `since` opened, so the next event is sent. */
+    const throttleOver = (since) => waitFor('the heartbeat throttle to pass', THROTTLE + 15_000, () => Date.now() > since + THROTTLE + 500, 250);
+    /** Waits for a heartbeat after `since`; returns the backend's new activity time. */
+    const heartbeatAfter = (what, since) =>
+      waitFor(`a heartbeat from ${what}`, 15_000, async () => ((await lastActivity()) > since ? lastActivity() : undefined));
+    /** Nothing reaches the backend for `ms` (the one negative check: a wait for something not to happen). */
+    const noHeartbeatFor = async (what, since, ms) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        assert.equal(await lastActivity(), since, `${what} sent a heartbeat`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+    const editorLines = page.locator('.part.editor .monaco-editor .view-lines').first();
+    let since = await lastActivity();
+    await throttleOver(since);
+    // Opening a file (Quick Open) is editor activity.
+    await page.keyboard.press('F1');
+    await quickInput.fill('notes.txt');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'notes.txt' }).first().click();
+    await editorLines.waitFor({ timeout: 30_000 });
+    since = await heartbeatAfter('opening notes.txt', since);
+    await shot('14-activity-open');
+    // Within the throttle window, edits and selections send nothing more.
+    await editorLines.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('typed within the throttle\n');
+    await page.keyboard.press('ArrowUp');
+    await noHeartbeatFor('an edit within 30 s of the last heartbeat', since, 3_000);
+    // After it, an edit is activity.
+    await throttleOver(since);
+    await page.keyboard.type('x');
+    since = await heartbeatAfter('an edit', since);
+    // So is a selection (the cursor moves, nothing changes).
+    await throttleOver(since);
+    await page.keyboard.press('Shift+Home');
+    since = await heartbeatAfter('a selection', since);
+    await shot('15-activity-edit-select');
+    // Window focus: VS Code in a browser reads it from document.hasFocus() on focus/blur/visibility
+    // events. Headless Chromium has no window manager to switch away from, so the page is told it
+    // lost focus and got it back, as a person switching windows would make it.
+    await throttleOver(since);
+    await page.evaluate(() => {
+      document.hasFocus = () => false;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.keyboard.type('y');
+    await noHeartbeatFor('an edit in an unfocused window', since, 3_000);
+    await page.evaluate(() => {
+      delete document.hasFocus;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    since = await heartbeatAfter('the window regaining focus', since);
+    assert.ok(since > Date.now() - 5_000, 'the heartbeat came with the focus, not with the unfocused edit');
+    await shot('16-activity-focus');
+
     // Extend by 2h from the palette: the countdown and the backend's deadline move.
     await palette('Extend');
     await pick('Workspace to keep running', name);
@@ -322,8 +396,21 @@ test('create a workspace from the palette and watch it in the tree, output panel
     await palette2('Tasks: Run Task');
     await pick('Select the task to run', 'dd-busy');
     await waitFor('the task to hold a lease', 30_000, async () => (await view()).leases === 1);
-    await shot('14-task-lease');
+    await shot('17-task-lease');
     await waitFor('the lease to go with the task', 60_000, async () => !(await view()).leases);
+    // So does a debug session (js-debug's child session under it is the same run: one lease).
+    await palette2('Debug: Select and Start Debugging');
+    // Its quick pick lists launch.json's configurations (in "debug " mode, with no placeholder).
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: exact('dd-debug') }) })
+      .first()
+      .click();
+    await waitFor('the debug session to hold a lease', 60_000, async () => (await view()).leases === 1);
+    await shot('18-debug-lease');
+    await waitFor('the lease to go with the debug session', 60_000, async () => !(await view()).leases);
+    // Debugging brought up its own view: back to Drydock's.
+    await page.locator('.activitybar a.action-label[aria-label="Drydock"]').click();
 
     // Stop from the tree's inline action: the container goes, the workspace is off.
     await treeAction('Stop', 'Workspace to stop', () => waitFor('the stop to start', 30_000, async () => ['stopping', 'off'].includes((await view()).state)));
@@ -331,7 +418,7 @@ test('create a workspace from the palette and watch it in the tree, output panel
     await workspaceRow.filter({ hasText: 'off' }).waitFor({ timeout: 30_000 });
     assert.equal(docker(['ps', '-aq', '--filter', `label=dev.drydock.workspace=${name}`]), '', 'no container left');
     await countdownShows('off');
-    await shot('15-stopped');
+    await shot('19-stopped');
 
     // Delete from the tree's context menu, home too, typing the name.
     const homeVolume = (await view()).homeVolume;
@@ -342,7 +429,7 @@ test('create a workspace from the palette and watch it in the tree, output panel
     await page.keyboard.press('Enter');
     await dialog.waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), new RegExp(`Delete ${name}\\?`));
-    await shot('16-delete-modal');
+    await shot('20-delete-modal');
     await dialog.locator('.monaco-button', { hasText: 'Delete Home Too' }).click();
     await typeInto(`Type ${name} to delete its home volume for good`, name);
     await quickInputClosed();
@@ -350,7 +437,7 @@ test('create a workspace from the palette and watch it in the tree, output panel
     await workspaceRow.waitFor({ state: 'detached', timeout: 30_000 });
     await page.getByText('No workspaces yet').waitFor({ timeout: 30_000 });
     assert.equal(docker(['volume', 'ls', '-q', '--filter', `name=^${homeVolume}$`]), '', 'the home volume is gone');
-    await shot('17-deleted');
+    await shot('21-deleted');
   } catch (error) {
     // What the page showed when a step failed.
     if (workbench) await workbench.page.screenshot({ path: join(shots, 'failed.png') }).catch(() => {});

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { buildLogUri } from '../buildLogDocuments';
 import { api, chooseWorkspace, reportError, type CommandContext } from './context';
 
 /** Show Build Log: the live channel, or an earlier build's kept log in an editor. `answer` (a build id) skips the question. */
@@ -23,9 +24,8 @@ export async function showBuildLog(context: CommandContext, argument: unknown, a
             { placeHolder: `Build logs of ${name}` },
           );
     if (!picked) return;
-    const text = await client.buildLog(name, picked.label);
-    const document = await vscode.workspace.openTextDocument({ content: text, language: 'log' });
-    await vscode.window.showTextDocument(document, { preview: true });
+    const document = await vscode.workspace.openTextDocument(buildLogUri(name, picked.label));
+    await vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(document, 'log'), { preview: true });
   } catch (error) {
     reportError(context, `Could not show the build log of ${name}`, error, name);
   }
