@@ -21,6 +21,9 @@ function stateIcon(state: string): vscode.ThemeIcon {
   }
 }
 
+/** How often the rows' "time left" is redrawn; it is shown in minutes. */
+const TICK_MS = 30_000;
+
 export type TreeNode =
   | { kind: 'workspace'; workspace: WorkspaceView }
   | { kind: 'detail'; workspace: string; label: string; description: string; icon: string; command?: vscode.Command };
@@ -35,6 +38,7 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
   private readonly emitter = new vscode.EventEmitter<TreeNode | undefined>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private pending: NodeJS.Timeout | undefined;
+  private readonly ticker: NodeJS.Timeout;
   readonly onDidChangeTreeData = this.emitter.event;
   readonly view: vscode.TreeView<TreeNode>;
 
@@ -51,6 +55,10 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
       }, 100);
     };
     this.subscriptions.push(cache.onDidChange(refresh), connection.onDidChangeState(refresh));
+    // "time left" counts down between events too (rows keep their ids, so expansion survives).
+    this.ticker = setInterval(() => {
+      if (cache.all().some((workspace) => workspace.deadline)) this.emitter.fire(undefined);
+    }, TICK_MS);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -117,6 +125,7 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
 
   dispose(): void {
     clearTimeout(this.pending);
+    clearInterval(this.ticker);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.view.dispose();
     this.emitter.dispose();
