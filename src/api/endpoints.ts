@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { GenericSchema, InferInput, InferOutput } from 'valibot';
 import type * as Schemas from './schemas';
 import type {
   BuildInfoView,
@@ -33,9 +33,9 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface JsonEndpoint<
   M extends Method,
   P extends string,
-  Body extends z.ZodType | undefined,
+  Body extends GenericSchema | undefined,
   Response,
-  Query extends z.ZodType | undefined = undefined,
+  Query extends GenericSchema | undefined = undefined,
 > {
   readonly kind: 'json';
   readonly method: M;
@@ -73,13 +73,13 @@ export interface UpgradeEndpoint<P extends string> {
 }
 
 export type AnyEndpoint =
-  | JsonEndpoint<Method, string, z.ZodType | undefined, unknown, z.ZodType | undefined>
+  | JsonEndpoint<Method, string, GenericSchema | undefined, unknown, GenericSchema | undefined>
   | TextEndpoint<string>
   | StreamEndpoint<string, unknown>
   | UpgradeEndpoint<string>;
 
 const json =
-  <Body extends z.ZodType | undefined, Response, Query extends z.ZodType | undefined = undefined>() =>
+  <Body extends GenericSchema | undefined, Response, Query extends GenericSchema | undefined = undefined>() =>
   <M extends Method, P extends string>(method: M, path: P, status: 200 | 201 | 202 = 200): JsonEndpoint<M, P, Body, Response, Query> => ({
     kind: 'json',
     method,
@@ -141,8 +141,8 @@ export type PathParams<P extends string> = P extends `${string}:${infer Param}/$
 
 export type ParamsOf<K extends EndpointName> = PathParams<Endpoints[K]['path']>;
 type TypesOf<K extends JsonEndpointName> = NonNullable<Endpoints[K]['types']>;
-type SchemaInput<S> = S extends z.ZodType ? z.input<S> : undefined;
-type SchemaOutput<S> = S extends z.ZodType ? z.output<S> : undefined;
+type SchemaInput<S> = S extends GenericSchema ? InferInput<S> : undefined;
+type SchemaOutput<S> = S extends GenericSchema ? InferOutput<S> : undefined;
 
 /** What a client sends as the body of endpoint K (derived from its schema). */
 export type BodyOf<K extends JsonEndpointName> = SchemaInput<TypesOf<K>['body']>;

@@ -1,11 +1,12 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { SpecInput } from '../core/spec';
+import { fields } from '../core/validation';
 
 /**
  * The request bodies, as the server validates them. The request types the
- * clients send are derived from these (`z.input`), so a body and its check
- * cannot drift apart. Clients import this file for types only: zod stays out
- * of their bundles.
+ * clients send are derived from these (`v.InferInput`), so a body and its
+ * check cannot drift apart. Clients import this file for types only: the
+ * validator stays out of their bundles.
  */
 
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -15,53 +16,96 @@ const isObject = (value: unknown): boolean => typeof value === 'object' && value
  * parseWorkspaceSpec, which knows the engine's limits and names every bad
  * field with its fix; here only its shape.
  */
-const specInput = z.custom<SpecInput>(isObject, { error: 'must be an object of workspace fields such as {"name": "api", "image": "ubuntu:24.04"}.' });
-const specChanges = z.custom<Partial<SpecInput>>(isObject, { error: 'must be an object of workspace fields to change, such as {"memory": "8g"}.' });
+const specInput = v.custom<SpecInput>(isObject, 'must be an object of workspace fields such as {"name": "api", "image": "ubuntu:24.04"}.');
+const specChanges = v.custom<Partial<SpecInput>>(isObject, 'must be an object of workspace fields to change, such as {"memory": "8g"}.');
+/** A request body that is not an object (an array, a string) is refused with this. */
+const BODY = 'must be a JSON object of the fields in docs/api.md.';
+const count = (what: string) =>
+  v.pipe(
+    v.number(`must be a number of ${what} such as 80.`),
+    v.integer(`must be a whole number of ${what}.`),
+    v.minValue(1, `must be at least 1 ${what.replace(/s$/, '')}.`),
+  );
 
-export const createRequestSchema = z.object({ spec: specInput, build: z.boolean().default(true) }).strict();
+export const createRequestSchema = fields(
+  {
+    spec: specInput,
+    build: v.optional(v.boolean('must be true or false (whether to build at once).'), true),
+  },
+  BODY,
+);
 
-export const rebuildRequestSchema = z.object({ changes: specChanges.default({}) }).strict();
+export const rebuildRequestSchema = fields({ changes: v.optional(specChanges, {}) }, BODY);
 
-export const autoOffRequestSchema = z.object({ setting: z.string({ error: 'give "inherit", "off" or a duration such as 90m.' }) }).strict();
+export const autoOffRequestSchema = fields({ setting: v.string('give "inherit", "off" or a duration such as 90m.') }, BODY);
 
-export const extendRequestSchema = z
-  .object({ duration: z.string().optional(), until: z.iso.datetime({ offset: true, error: 'give an ISO time such as 2026-11-28T18:00:00Z.' }).optional() })
-  .strict()
-  .refine((body) => (body.duration === undefined) !== (body.until === undefined), {
-    error: 'give either duration (e.g. "1h") or until (an ISO time), not both.',
-  });
+export const extendRequestSchema = v.pipe(
+  fields(
+    {
+      duration: v.optional(v.string('must be a duration such as "1h".')),
+      until: v.optional(v.pipe(v.string('give an ISO time such as 2026-11-28T18:00:00Z.'), v.isoTimestamp('give an ISO time such as 2026-11-28T18:00:00Z.'))),
+    },
+    BODY,
+  ),
+  v.check((body) => (body.duration === undefined) !== (body.until === undefined), 'give either duration (e.g. "1h") or until (an ISO time), not both.'),
+);
 
-export const scheduleRequestSchema = z
-  .object({ cron: z.string().optional(), weekdays: z.string().optional(), timeZone: z.string().optional(), off: z.boolean().optional() })
-  .strict();
+export const scheduleRequestSchema = fields(
+  {
+    cron: v.optional(v.string('must be a cron expression such as "0 9 * * 1-5".')),
+    weekdays: v.optional(v.string('must be a time such as "09:00".')),
+    timeZone: v.optional(v.string('must be an IANA time zone such as "Europe/Berlin".')),
+    off: v.optional(v.boolean('must be true or false (true turns the schedule off).')),
+  },
+  BODY,
+);
 
-export const activityRequestSchema = z.object({ source: z.enum(['editor', 'terminal', 'cli', 'api']).default('api') }).strict();
+export const activityRequestSchema = fields(
+  {
+    source: v.optional(v.picklist(['editor', 'terminal', 'cli', 'api'], 'must be "editor", "terminal", "cli" or "api".'), 'api'),
+  },
+  BODY,
+);
 
-export const leaseRequestSchema = z.object({ holder: z.string().min(1).max(200), ttl: z.string().default('2m') }).strict();
+export const leaseRequestSchema = fields(
+  {
+    holder: v.pipe(
+      v.string('is required: who holds the lease, such as "ci-job-42".'),
+      v.minLength(1, 'is empty; say who holds the lease, such as "ci-job-42".'),
+      v.maxLength(200, 'is longer than 200 characters; use a shorter name.'),
+    ),
+    ttl: v.optional(v.string('must be a duration such as "2m".'), '2m'),
+  },
+  BODY,
+);
 
-export const execRequestSchema = z
-  .object({
-    command: z.array(z.string()).min(1, { error: 'give the command to run, e.g. ["bash", "-l"].' }),
-    tty: z.boolean().default(false),
-    stdin: z.boolean().default(true),
-    columns: z.number().int().positive().optional(),
-    rows: z.number().int().positive().optional(),
-    env: z.record(z.string(), z.string()).default({}),
-    workingDir: z.string().optional(),
-  })
-  .strict();
+export const execRequestSchema = fields(
+  {
+    command: v.pipe(
+      v.array(v.string('must be a string.'), 'give the command to run as a list, e.g. ["bash", "-l"].'),
+      v.minLength(1, 'give the command to run, e.g. ["bash", "-l"].'),
+    ),
+    tty: v.optional(v.boolean('must be true or false (whether to allocate a terminal).'), false),
+    stdin: v.optional(v.boolean('must be true or false (whether to attach standard input).'), true),
+    columns: v.optional(count('columns')),
+    rows: v.optional(count('rows')),
+    env: v.optional(v.record(v.string(), v.string('must be a string value.'), 'must be an object of variables such as {"TERM": "xterm"}.'), {}),
+    workingDir: v.optional(v.string('must be an absolute path in the workspace, such as /home/dev/src.')),
+  },
+  BODY,
+);
 
-export const resizeRequestSchema = z.object({ columns: z.number().int().positive(), rows: z.number().int().positive() }).strict();
+export const resizeRequestSchema = fields({ columns: count('columns'), rows: count('rows') }, BODY);
 
-export const deleteQuerySchema = z.object({ deleteHome: z.enum(['true', 'false']).optional() }).strict();
+export const deleteQuerySchema = fields({ deleteHome: v.optional(v.picklist(['true', 'false'], 'must be "true" or "false".')) }, BODY);
 
-export type CreateRequest = z.input<typeof createRequestSchema>;
-export type RebuildRequest = z.input<typeof rebuildRequestSchema>;
-export type AutoOffRequest = z.input<typeof autoOffRequestSchema>;
-export type ExtendRequest = z.input<typeof extendRequestSchema>;
-export type ScheduleRequest = z.input<typeof scheduleRequestSchema>;
-export type ActivityRequest = z.input<typeof activityRequestSchema>;
-export type LeaseRequest = z.input<typeof leaseRequestSchema>;
-export type ExecRequest = z.input<typeof execRequestSchema>;
-export type ResizeRequest = z.input<typeof resizeRequestSchema>;
-export type DeleteQuery = z.input<typeof deleteQuerySchema>;
+export type CreateRequest = v.InferInput<typeof createRequestSchema>;
+export type RebuildRequest = v.InferInput<typeof rebuildRequestSchema>;
+export type AutoOffRequest = v.InferInput<typeof autoOffRequestSchema>;
+export type ExtendRequest = v.InferInput<typeof extendRequestSchema>;
+export type ScheduleRequest = v.InferInput<typeof scheduleRequestSchema>;
+export type ActivityRequest = v.InferInput<typeof activityRequestSchema>;
+export type LeaseRequest = v.InferInput<typeof leaseRequestSchema>;
+export type ExecRequest = v.InferInput<typeof execRequestSchema>;
+export type ResizeRequest = v.InferInput<typeof resizeRequestSchema>;
+export type DeleteQuery = v.InferInput<typeof deleteQuerySchema>;

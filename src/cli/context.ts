@@ -109,7 +109,7 @@ export async function specChanges(values: { image?: string; user?: string; cpus?
 
 /** `--cpus 1.5` as the number the spec takes. */
 async function cpusOption(text: string): Promise<number> {
-  // Loaded only when given: core/spec also holds the spec schema, which pulls in zod.
+  // Loaded only when given: core/spec also holds the spec schema and its validator.
   const { parseCpus } = await import('../core/spec');
   return optionValue(() => parseCpus(text, '--cpus'));
 }

@@ -1,7 +1,7 @@
-import { z } from 'zod';
-import { parsedBy } from './zodParsers';
+import * as v from 'valibot';
 import { formatDuration, parseDuration } from './duration';
 import { DrydockError, errorMessage } from './errors';
+import { fields, parsedBy, validate, type Problem } from './validation';
 
 /**
  * The organization policy (auto-off and forced rebuilds in docs/behaviour.md): a JSON
@@ -35,8 +35,12 @@ const FIELDS = 'autoOff, forcedRebuild';
 const AUTO_OFF_FIELDS = 'default, allowUserChange, allowDisable, min, max, maxExtension, maxLease, warnBefore';
 const FORCED_REBUILD_FIELDS = 'builtAfter, reason';
 
-const duration = (example: string) => z.string({ error: `must be a duration string such as "${example}".` }).transform(parsedBy((text) => parseDuration(text)));
-const flag = (meaning: string) => z.boolean({ error: `must be true or false (${meaning}).` });
+const duration = (example: string) =>
+  v.pipe(
+    v.string(`must be a duration string such as "${example}".`),
+    parsedBy((text: string) => parseDuration(text)),
+  );
+const flag = (meaning: string) => v.boolean(`must be true or false (${meaning}).`);
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
@@ -60,86 +64,83 @@ function parseDefault(text: string): number | 'off' {
   }
 }
 
-const autoOffSchema = z
-  .object(
-    {
-      default: z
-        .string({ error: 'must be a duration string such as "2h", or "off".' })
-        .transform(parsedBy(parseDefault))
-        .default(BUILT_IN_POLICY.autoOff.defaultMs),
-      allowUserChange: flag("whether users may change a workspace's auto-off").default(true),
-      allowDisable: flag('whether users may turn auto-off off').default(true),
-      min: duration('30m').optional(),
-      max: duration('8h').optional(),
-      maxExtension: duration('4h').optional(),
-      maxLease: duration('15m').default(15 * MINUTE),
-      warnBefore: z
-        .array(duration('5m'), { error: 'must be a list of durations such as ["5m", "1m"], or [] for no warnings.' })
-        .transform((offsets) => [...new Set(offsets)].sort((a, b) => b - a))
-        .default([5 * MINUTE, MINUTE]),
-    },
-    { error: 'must be an object such as {"default": "2h", "allowDisable": false}.' },
-  )
-  .strict()
-  // Runs only once every field is valid (zod skips refinements after field issues).
-  .superRefine((autoOff, context) => {
-    const { min, max } = autoOff;
-    const problem = (field: string, message: string) => context.addIssue({ code: 'custom', path: [field], message });
-    if (min !== undefined && max !== undefined && min > max)
-      problem('min', `(${formatDuration(min)}) is more than max (${formatDuration(max)}); make min at most max.`);
-    if (autoOff.default === 'off') {
-      if (!autoOff.allowDisable)
-        problem(
-          'allowDisable',
-          'is false but default is "off", which turns auto-off off for everyone; give default a duration such as "2h", or set allowDisable to true.',
-        );
-    } else if (min !== undefined && autoOff.default < min) {
-      problem('default', `(${formatDuration(autoOff.default)}) is below min (${formatDuration(min)}); raise default or lower min.`);
-    } else if (max !== undefined && autoOff.default > max) {
-      problem('default', `(${formatDuration(autoOff.default)}) is above max (${formatDuration(max)}); lower default or raise max.`);
-    }
-  });
+// Defaults are given as a user would write them: valibot parses a default like any other value.
+const autoOffSchema = fields(
+  {
+    default: v.optional(v.pipe(v.string('must be a duration string such as "2h", or "off".'), parsedBy(parseDefault)), '2h'),
+    allowUserChange: v.optional(flag("whether users may change a workspace's auto-off"), true),
+    allowDisable: v.optional(flag('whether users may turn auto-off off'), true),
+    min: v.optional(duration('30m')),
+    max: v.optional(duration('8h')),
+    maxExtension: v.optional(duration('4h')),
+    maxLease: v.optional(duration('15m'), '15m'),
+    warnBefore: v.optional(
+      v.pipe(
+        v.array(duration('5m'), 'must be a list of durations such as ["5m", "1m"], or [] for no warnings.'),
+        v.transform((offsets) => [...new Set(offsets)].sort((a, b) => b - a)),
+      ),
+      ['5m', '1m'],
+    ),
+  },
+  'must be an object such as {"default": "2h", "allowDisable": false}.',
+);
 
-const policySchema = z
-  .object(
-    {
-      autoOff: autoOffSchema.prefault({}), // an absent section is parsed as {} so its defaults apply
-      forcedRebuild: z
-        .object(
-          {
-            builtAfter: z.string({ error: 'is required: an ISO instant such as "2026-12-01T00:00:00Z".' }).transform(parsedBy(parseInstant)),
-            reason: z
-              .string({ error: 'is required: why the rebuild is needed, shown to users (e.g. "openssl fix").' })
-              .trim()
-              .min(1, { error: 'is empty; say why the rebuild is needed, e.g. "openssl fix".' }),
-          },
-          { error: 'must be an object such as {"builtAfter": "2026-12-01T00:00:00Z", "reason": "openssl fix"}.' },
-        )
-        .strict()
-        .optional(),
-    },
-    { error: 'must be a JSON object such as {"autoOff": {"default": "2h"}}.' },
-  )
-  .strict();
+const policySchema = fields(
+  {
+    autoOff: v.optional(autoOffSchema, {}), // an absent section is parsed as {} so its defaults apply
+    forcedRebuild: v.optional(
+      fields(
+        {
+          builtAfter: v.pipe(v.string('is required: an ISO instant such as "2026-12-01T00:00:00Z".'), parsedBy(parseInstant)),
+          reason: v.pipe(
+            v.string('is required: why the rebuild is needed, shown to users (e.g. "openssl fix").'),
+            v.trim(),
+            v.minLength(1, 'is empty; say why the rebuild is needed, e.g. "openssl fix".'),
+          ),
+        },
+        'must be an object such as {"builtAfter": "2026-12-01T00:00:00Z", "reason": "openssl fix"}.',
+      ),
+    ),
+  },
+  'must be a JSON object such as {"autoOff": {"default": "2h"}}.',
+);
+
+type ParsedAutoOff = v.InferOutput<typeof autoOffSchema>;
+
+/** The rules between fields, checked once every field is valid (the user fixes those first). */
+function autoOffProblems(autoOff: ParsedAutoOff): Problem[] {
+  const { min, max } = autoOff;
+  const problem = (field: string, message: string): Problem[] => [{ path: ['autoOff', field], message }];
+  if (min !== undefined && max !== undefined && min > max)
+    return problem('min', `(${formatDuration(min)}) is more than max (${formatDuration(max)}); make min at most max.`);
+  if (autoOff.default === 'off') {
+    if (!autoOff.allowDisable)
+      return problem(
+        'allowDisable',
+        'is false but default is "off", which turns auto-off off for everyone; give default a duration such as "2h", or set allowDisable to true.',
+      );
+  } else if (min !== undefined && autoOff.default < min) {
+    return problem('default', `(${formatDuration(autoOff.default)}) is below min (${formatDuration(min)}); raise default or lower min.`);
+  } else if (max !== undefined && autoOff.default > max) {
+    return problem('default', `(${formatDuration(autoOff.default)}) is above max (${formatDuration(max)}); lower default or raise max.`);
+  }
+  return [];
+}
 
 /** Validates a whole policy document or throws one invalid_input error listing every problem, one `<source>: <field>: <fix>` per line. */
 export function parsePolicy(json: unknown, source = 'policy'): Policy {
-  const result = policySchema.safeParse(json);
-  if (!result.success) {
-    const problems: { field: string; message: string }[] = [];
-    for (const issue of result.error.issues) {
-      const at = issue.path.map(String);
-      if (issue.code === 'unrecognized_keys') {
-        const known = at.length === 0 ? FIELDS : at[0] === 'autoOff' ? AUTO_OFF_FIELDS : FORCED_REBUILD_FIELDS;
-        for (const key of issue.keys) problems.push({ field: [...at, key].join('.'), message: `is not a policy field; remove it (fields here: ${known}).` });
-      } else {
-        problems.push({ field: at.join('.'), message: issue.message });
-      }
-    }
-    const lines = problems.map(({ field, message }) => (field ? `${source}: ${field}: ${message}` : `${source}: ${message}`));
-    throw new DrydockError('invalid_input', lines.join('\n'), problems[0]?.field || 'policy');
+  const result = validate(policySchema, json);
+  const problems = result.ok ? autoOffProblems(result.value.autoOff) : result.problems;
+  if (!result.ok || problems.length > 0) {
+    const lines = problems.map(({ path, message, unknownKey }) => {
+      const field = path.map(String).join('.');
+      const known = path.length === 1 ? FIELDS : path[0] === 'autoOff' ? AUTO_OFF_FIELDS : FORCED_REBUILD_FIELDS;
+      const text = unknownKey ? `is not a policy field; remove it (fields here: ${known}).` : message;
+      return field ? `${source}: ${field}: ${text}` : `${source}: ${text}`;
+    });
+    throw new DrydockError('invalid_input', lines.join('\n'), problems[0]?.path.map(String).join('.') || 'policy');
   }
-  const { autoOff, forcedRebuild } = result.data;
+  const { autoOff, forcedRebuild } = result.value;
   const policy: Policy = {
     autoOff: {
       defaultMs: autoOff.default,

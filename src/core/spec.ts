@@ -1,10 +1,10 @@
-import { z } from 'zod';
-import { parsedBy } from './zodParsers';
+import * as v from 'valibot';
 import { parseDuration } from './duration';
 import { DrydockError, invalid } from './errors';
 import { checkBranch, checkDotfilesUrl, secretTargetInHome } from './hookPlan';
 import { formatMemory, parseMemory } from './memory';
 import { USER_NAME, WORKSPACE_NAME } from './names';
+import { fields, parsedBy, refusedBy, validate, type Problem } from './validation';
 
 /**
  * A workspace's specification, validated once at the boundary. Every message
@@ -68,83 +68,108 @@ const IMAGE_REFERENCE = new RegExp(
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function schema(limits: HostLimits) {
-  return z
-    .object({
-      name: z.string({ error: 'is required; give a name like "api" (lowercase letters, digits and dashes).' }).regex(WORKSPACE_NAME, {
-        error: 'must be a DNS label: 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit (e.g. "api-dev").',
-      }),
-      image: z
-        .string({ error: 'is required; give an image reference like "ubuntu:24.04" or "ghcr.io/org/dev:latest".' })
-        .max(255, { error: 'is longer than 255 characters; Docker refuses it.' })
-        .regex(IMAGE_REFERENCE, {
-          error: 'is not a valid image reference; write it like "ubuntu:24.04" or "registry.example.com/team/dev:1.2" (lowercase repository).',
-        }),
-      user: z
-        .string()
-        .regex(USER_NAME, {
-          error:
+  return fields(
+    {
+      name: v.pipe(
+        v.string('is required; give a name like "api" (lowercase letters, digits and dashes).'),
+        v.regex(WORKSPACE_NAME, 'must be a DNS label: 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit (e.g. "api-dev").'),
+      ),
+      image: v.pipe(
+        v.string('is required; give an image reference like "ubuntu:24.04" or "ghcr.io/org/dev:latest".'),
+        v.maxLength(255, 'is longer than 255 characters; Docker refuses it.'),
+        v.regex(IMAGE_REFERENCE, 'is not a valid image reference; write it like "ubuntu:24.04" or "registry.example.com/team/dev:1.2" (lowercase repository).'),
+      ),
+      user: v.optional(
+        v.pipe(
+          v.string('must be a POSIX user name such as "dev"; leave it out to use the image\'s USER.'),
+          v.regex(
+            USER_NAME,
             'must be a POSIX user name (lowercase, digits, "_" or "-", at most 32, not starting with a digit or "-"), e.g. "dev"; leave it out to use the image\'s USER.',
-        })
-        .refine((user) => user !== 'root', { error: 'cannot be root: a workspace home is /home/<user>; name a non-root user of the image.' })
-        .optional(),
-      cpus: z
-        .number({ error: 'must be a number of CPUs such as 2 or 0.5.' })
-        .refine((cpus) => Number.isFinite(cpus) && cpus >= MIN_CPUS, { error: `must be at least ${MIN_CPUS} (a hundredth of a CPU), e.g. 2 or 0.5.` })
-        .refine((cpus) => cpus <= limits.cpus, { error: `is more than this host has (${limits.cpus}); ask for ${limits.cpus} or fewer.` })
-        .optional(),
-      memory: z
-        .union([z.string(), z.number()], { error: 'must be a size such as 512m or 2g.' })
-        .transform(parsedBy((text) => parseMemory(String(text))))
-        .refine((bytes) => limits.memoryBytes === undefined || bytes <= limits.memoryBytes, {
-          error: `is more than Docker's host has (${describeMemory(limits.memoryBytes ?? 0)}); ask for ${suggestMemory(limits.memoryBytes ?? 0)} or less.`,
-        })
-        .optional(),
-      env: z
-        .record(
-          z.string().regex(ENV_KEY, { error: 'is not a valid variable name; use letters, digits and "_", not starting with a digit.' }),
-          z
-            .string({ error: 'must be a string value.' })
-            .refine((value) => !value.includes('\0'), { error: 'contains a NUL byte, which no environment can hold; remove it.' }),
-        )
-        .default({}),
-      pullPolicy: z.enum(['always', 'missing', 'never'], { error: 'must be "always", "missing" or "never".' }).default('missing'),
-      configurePath: z
-        .string()
-        .regex(/^\/[^\0]*[^/]$/, { error: 'must be an absolute path in the image, such as /coder/configure.' })
-        .default(DEFAULT_CONFIGURE_PATH),
-      hookTimeout: z
-        .string({ error: 'must be a duration such as 10m.' })
-        .default(DEFAULT_HOOK_TIMEOUT)
-        .transform(parsedBy((text) => parseDuration(text))),
-      sshKey: hostPath('the private key, e.g. /home/me/.ssh/id_ed25519').optional(),
-      knownHosts: z.string({ error: 'must be the text of a known_hosts file.' }).optional(),
-      secrets: z
-        .array(
-          z
-            .object({
+          ),
+          v.check((user) => user !== 'root', 'cannot be root: a workspace home is /home/<user>; name a non-root user of the image.'),
+        ),
+      ),
+      cpus: v.optional(
+        v.pipe(
+          v.number('must be a number of CPUs such as 2 or 0.5.'),
+          v.check((cpus) => Number.isFinite(cpus) && cpus >= MIN_CPUS, `must be at least ${MIN_CPUS} (a hundredth of a CPU), e.g. 2 or 0.5.`),
+          v.check((cpus) => cpus <= limits.cpus, `is more than this host has (${limits.cpus}); ask for ${limits.cpus} or fewer.`),
+        ),
+      ),
+      memory: v.optional(
+        v.pipe(
+          v.union([v.string(), v.number()], 'must be a size such as 512m or 2g.'),
+          parsedBy((text: string | number) => parseMemory(String(text))),
+          v.check(
+            (bytes) => limits.memoryBytes === undefined || bytes <= limits.memoryBytes,
+            `is more than Docker's host has (${describeMemory(limits.memoryBytes ?? 0)}); ask for ${suggestMemory(limits.memoryBytes ?? 0)} or less.`,
+          ),
+        ),
+      ),
+      env: v.optional(
+        v.record(
+          v.pipe(v.string(), v.regex(ENV_KEY, 'is not a valid variable name; use letters, digits and "_", not starting with a digit.')),
+          v.pipe(
+            v.string('must be a string value.'),
+            v.check((value) => !value.includes('\0'), 'contains a NUL byte, which no environment can hold; remove it.'),
+          ),
+          'must be an object of variables such as {"EDITOR": "vim"}.',
+        ),
+        {},
+      ),
+      pullPolicy: v.optional(v.picklist(['always', 'missing', 'never'], 'must be "always", "missing" or "never".'), 'missing'),
+      configurePath: v.optional(
+        v.pipe(
+          v.string('must be an absolute path in the image, such as /coder/configure.'),
+          v.regex(/^\/[^\0]*[^/]$/, 'must be an absolute path in the image, such as /coder/configure.'),
+        ),
+        DEFAULT_CONFIGURE_PATH,
+      ),
+      hookTimeout: v.pipe(
+        v.optional(v.string('must be a duration such as 10m.'), DEFAULT_HOOK_TIMEOUT),
+        parsedBy((text: string) => parseDuration(text)),
+      ),
+      sshKey: v.optional(hostPath('the private key, e.g. /home/me/.ssh/id_ed25519')),
+      knownHosts: v.optional(v.string('must be the text of a known_hosts file.')),
+      secrets: v.optional(
+        v.array(
+          fields(
+            {
               source: hostPath('the secret file on this machine'),
-              target: z.string({ error: 'is required: the path under home, e.g. ".config/gh/hosts.yml".' }),
-              mode: z.union([z.number().int(), z.string()], { error: 'must be an octal mode such as 0600.' }).transform(parsedBy(parseMode)).default(0o600),
-            })
-            .strict(),
-        )
-        .default([]),
-      dotfiles: z
-        .object({
-          url: z.string({ error: 'is required: the dotfiles repository URL.' }).superRefine(refuseWith(checkDotfilesUrl)),
-          branch: z.string().superRefine(refuseWith(checkBranch)).optional(),
-        })
-        .strict()
-        .optional(),
-    })
-    .strict()
-    .superRefine((spec, context) => {
-      // Secrets that would leave home are refused before any build starts.
-      spec.secrets.forEach((secret, index) => {
-        const target = secretTargetInHome(secret.target, spec.user);
-        if ('error' in target) context.addIssue({ code: 'custom', path: ['secrets', index, 'target'], message: target.error });
-      });
-    });
+              target: v.string('is required: the path under home, e.g. ".config/gh/hosts.yml".'),
+              mode: v.optional(
+                v.pipe(v.union([v.pipe(v.number(), v.integer()), v.string()], 'must be an octal mode such as 0600.'), parsedBy(parseMode)),
+                0o600,
+              ),
+            },
+            'must be an object such as {"source": "/home/me/.config/gh/hosts.yml", "target": ".config/gh/hosts.yml"}.',
+          ),
+          'must be a list of secret files such as [{"source": "/home/me/token", "target": ".token"}].',
+        ),
+        [],
+      ),
+      dotfiles: v.optional(
+        fields(
+          {
+            url: v.pipe(v.string('is required: the dotfiles repository URL.'), refusedBy(checkDotfilesUrl)),
+            branch: v.optional(v.pipe(v.string('must be a branch name such as "main".'), refusedBy(checkBranch))),
+          },
+          'must be an object such as {"url": "https://github.com/me/dotfiles"}.',
+        ),
+      ),
+    },
+    'must be an object of workspace fields such as {"name": "api", "image": "ubuntu:24.04"}.',
+  );
+}
+
+/** Secrets that would leave home are refused before any build starts (once every field is valid, as the user can fix that first). */
+function secretTargetProblems(spec: v.InferOutput<ReturnType<typeof schema>>): Problem[] {
+  const problems: Problem[] = [];
+  spec.secrets.forEach((secret, index) => {
+    const target = secretTargetInHome(secret.target, spec.user);
+    if ('error' in target) problems.push({ path: ['secrets', index, 'target'], message: target.error });
+  });
+  return problems;
 }
 
 /** The host's memory for a person: rarely a whole number of GiB, so one decimal. */
@@ -164,14 +189,7 @@ function parseMode(mode: number | string): number {
 }
 
 function hostPath(what: string) {
-  return z.string({ error: `is required: ${what}.` }).regex(/^\/[^\0]*$/, { error: `must be an absolute path to ${what}.` });
-}
-
-function refuseWith(check: (value: string) => string | undefined) {
-  return (value: string, context: z.RefinementCtx): void => {
-    const problem = check(value);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  };
+  return v.pipe(v.string(`is required: ${what}.`), v.regex(/^\/[^\0]*$/, `must be an absolute path to ${what}.`));
 }
 
 /** A CPU count typed by a person (`--cpus 1.5`), as the number the spec takes. */
@@ -181,9 +199,9 @@ export function parseCpus(text: string, field = 'cpus'): number {
 }
 
 /** A spec as clients send it and the state file keeps it: the schema's input. */
-export type SpecInput = z.input<ReturnType<typeof schema>>;
+export type SpecInput = v.InferInput<ReturnType<typeof schema>>;
 
-// Building a zod schema costs far more than using one: keep one per host (CPU count and memory).
+// Building a schema costs more than using one: keep one per host (CPU count and memory).
 const schemas = new Map<string, ReturnType<typeof schema>>();
 
 /** Validates untrusted input (CLI, API, state file) into a WorkspaceSpec or throws one error listing every problem. */
@@ -191,40 +209,10 @@ export function parseWorkspaceSpec(input: unknown, limits: HostLimits): Workspac
   const key = `${limits.cpus}/${limits.memoryBytes ?? ''}`;
   let cached = schemas.get(key);
   if (!cached) schemas.set(key, (cached = schema(limits)));
-  const result = cached.safeParse(input);
-  if (!result.success) {
-    const problems: { field: string; message: string }[] = [];
-    for (const issue of result.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        // Inside a secret or dotfiles the key is named by its whole path (secrets.0.owner), with that object's fields.
-        const prefix = issue.path.map(String).join('.');
-        const nested = NESTED_FIELDS[String(issue.path[0])];
-        for (const key of issue.keys) {
-          if (!prefix) problems.push({ field: key, message: `is not a workspace field; remove it (fields: ${FIELDS}).` });
-          else {
-            const message = nested ? `is not a ${nested.what} field; remove it (fields: ${nested.fields}).` : 'is not a field here; remove it.';
-            problems.push({ field: `${prefix}.${key}`, message });
-          }
-        }
-      } else if (issue.code === 'invalid_key') {
-        // zod reports a bad record key as "Invalid key in record"; our message is in the nested issue.
-        problems.push({ field: issue.path.map(String).join('.'), message: issue.issues[0]?.message ?? issue.message });
-      } else {
-        problems.push({ field: issue.path.map(String).join('.') || 'spec', message: issue.message });
-      }
-    }
-    // Report in the order of the fields, whatever order zod found them in.
-    const order = FIELDS.split(', ');
-    const rank = (field: string): number => {
-      const index = order.indexOf(field.split('.')[0] ?? '');
-      return index < 0 ? order.length : index;
-    };
-    problems.sort((a, b) => rank(a.field) - rank(b.field));
-    const first = problems[0];
-    const message = problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n');
-    throw new DrydockError('invalid_input', message, first?.field);
-  }
-  const { memory, hookTimeout, secrets, ...rest } = result.data;
+  const result = validate(cached, input);
+  const problems = result.ok ? secretTargetProblems(result.value) : result.problems;
+  if (!result.ok || problems.length > 0) throw invalidSpec(problems);
+  const { memory, hookTimeout, secrets, ...rest } = result.value;
   const spec: WorkspaceSpec = {
     ...rest,
     hookTimeoutMs: hookTimeout,
@@ -235,6 +223,26 @@ export function parseWorkspaceSpec(input: unknown, limits: HostLimits): Workspac
   };
   if (memory !== undefined) spec.memoryBytes = memory;
   return dropUndefined(spec);
+}
+
+/** One error for every problem, in the order of the fields; its field is the first one. */
+function invalidSpec(found: Problem[]): DrydockError {
+  const problems = found.map(({ path, message, unknownKey }) => {
+    const field = path.map(String).join('.') || 'spec';
+    if (!unknownKey) return { field, message };
+    // Inside a secret or dotfiles the key is named by its whole path (secrets.0.owner), with that object's fields.
+    const nested = NESTED_FIELDS[String(path[0])];
+    if (path.length === 1) return { field, message: `is not a workspace field; remove it (fields: ${FIELDS}).` };
+    return { field, message: nested ? `is not a ${nested.what} field; remove it (fields: ${nested.fields}).` : message };
+  });
+  const order = FIELDS.split(', ');
+  const rank = (field: string): number => {
+    const index = order.indexOf(field.split('.')[0] ?? '');
+    return index < 0 ? order.length : index;
+  };
+  problems.sort((a, b) => rank(a.field) - rank(b.field));
+  const message = problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n');
+  return new DrydockError('invalid_input', message, problems[0]?.field);
 }
 
 function dropUndefined<T extends object>(value: T): T {

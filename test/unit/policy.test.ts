@@ -130,6 +130,7 @@ void describe('parsePolicy', () => {
     assertError(() => parsePolicy([]), 'invalid_input', 'policy', 'policy: must be a JSON object');
     assertError(() => parsePolicy(null, 'p.json'), 'invalid_input', 'policy', 'p.json: must be a JSON object');
     assertError(() => parsePolicy({ autoOff: '2h' }), 'invalid_input', 'autoOff', 'policy: autoOff: must be an object such as');
+    assertError(() => parsePolicy({ autoOff: [] }), 'invalid_input', 'autoOff', 'policy: autoOff: must be an object such as');
     assertError(() => parsePolicy({ forcedRebuild: 'now' }), 'invalid_input', 'forcedRebuild', 'must be an object such as');
   });
 

@@ -236,6 +236,23 @@ void describe('parseWorkspaceSpec: errors', () => {
     assertInvalid(() => parse({ colour: 'red' }), 'colour', 'colour', 'not a workspace field', 'pullPolicy');
   });
 
+  void it('names every unknown field, not only the first', () => {
+    const message = assertInvalid(() => parse({ colour: 'red', size: 'xl' }), 'colour');
+    assert.match(message, /^colour: is not a workspace field/m);
+    assert.match(message, /^size: is not a workspace field/m);
+  });
+
+  void it('refuses a spec, a secret or dotfiles that is a list or a string, saying what to give', () => {
+    assertInvalid(() => parseWorkspaceSpec([], LIMITS), 'spec', 'spec: must be an object of workspace fields such as');
+    assertInvalid(() => parseWorkspaceSpec('api', LIMITS), 'spec', 'must be an object');
+    assertInvalid(() => parse({ secrets: [[]] }), 'secrets.0', 'must be an object such as');
+    assertInvalid(() => parse({ dotfiles: [] }), 'dotfiles', 'must be an object such as');
+  });
+
+  void it('gives a missing field inside a secret its own message', () => {
+    assertInvalid(() => parse({ secrets: [{ source: '/tmp/a' }] }), 'secrets.0.target', 'secrets.0.target: is required: the path under home');
+  });
+
   void it('names an unknown key inside a secret or dotfiles by its whole path, with the fields it may have', () => {
     const secret = { source: '/tmp/a', target: '.a', owner: 'root' };
     const message = assertInvalid(
@@ -261,7 +278,7 @@ void describe('parseWorkspaceSpec: errors', () => {
     }
   });
 
-  void it('reports zod and size problems together', () => {
+  void it('reports schema and size problems together', () => {
     const message = assertInvalid(() => parse({ env: { A: 1 }, memory: 'lots' }), 'memory');
     assert.match(message, /^env\.A: /m);
     assert.match(message, /^memory: /m);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+import type { GenericSchema, InferOutput } from 'valibot';
 import { DrydockError, isDrydockError } from '../../core/errors';
+import { validate } from '../../core/validation';
 import { MAX_BODY_BYTES } from '../../api/endpoints';
 import { STATUS_FOR } from '../../api/errorStatus';
 import type { ApiErrorBody } from '../../api/views';
@@ -69,14 +70,13 @@ function tooLarge(): DrydockError {
 }
 
 /** Validates a body with a protocol schema; the message names each bad field. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
-    const message = issue.code === 'unrecognized_keys' ? 'is not a field of this request; remove it.' : issue.message;
-    return { field, message };
-  });
+export function parseBody<S extends GenericSchema>(schema: S, body: unknown): InferOutput<S> {
+  const result = validate(schema, body);
+  if (result.ok) return result.value;
+  const problems = result.problems.map(({ path, message, unknownKey }) => ({
+    field: path.map(String).join('.') || 'body',
+    message: unknownKey && path.length === 1 ? 'is not a field of this request; remove it.' : message,
+  }));
   throw new DrydockError('invalid_input', problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n'), problems[0]?.field);
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { z } from 'zod';
+import type { GenericSchema } from 'valibot';
 import { endpoints, type AnyEndpoint, type EndpointName } from '../../api/endpoints';
 import { DrydockError } from '../../core/errors';
 import { WORKSPACE_NAME } from '../../core/names';
@@ -50,8 +50,8 @@ export class Router {
     switch (route.endpoint.kind) {
       case 'json': {
         const name = route.name as keyof typeof bodySchemas;
-        const bodySchema: z.ZodType | undefined = bodySchemas[name];
-        const querySchema: z.ZodType | undefined = querySchemas[name];
+        const bodySchema: GenericSchema | undefined = bodySchemas[name];
+        const querySchema: GenericSchema | undefined = querySchemas[name];
         // An endpoint without a body ignores one, but a body that is not JSON is refused everywhere alike.
         if (!bodySchema && declaresBody(request)) requireJsonType(request);
         const body: unknown = bodySchema ? parseBody(bodySchema, await readJson(request)) : undefined;

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { SpecInput } from '../../core/spec';
 import { STORED_STATES } from '../../core/state';
+import { validate } from '../../core/validation';
 
 /**
  * What the state file keeps per workspace. The types are derived from the
@@ -11,53 +12,57 @@ import { STORED_STATES } from '../../core/state';
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Older files kept `cpus` as the CLI typed it ("2"); it is a number now. */
-const storedSpec = z.preprocess(
-  (value) => {
+const storedSpec = v.pipe(
+  v.unknown(),
+  v.transform((value) => {
     if (!isObject(value)) return value;
     const spec = value as Record<string, unknown>;
     return typeof spec.cpus === 'string' && spec.cpus.trim() !== '' && Number.isFinite(Number(spec.cpus)) ? { ...spec, cpus: Number(spec.cpus) } : spec;
-  },
-  z.custom<SpecInput>(isObject, { error: 'must be an object of workspace fields' }),
+  }),
+  v.custom<SpecInput>(isObject, 'must be an object of workspace fields'),
 );
 
-export const buildSummarySchema = z.object({
-  buildId: z.string(),
-  status: z.enum(['building', 'running', 'failed', 'interrupted']),
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
-  message: z.string().optional(),
-  warnings: z.array(z.string()).optional(),
+export const buildSummarySchema = v.object({
+  buildId: v.string(),
+  status: v.picklist(['building', 'running', 'failed', 'interrupted']),
+  startedAt: v.string(),
+  finishedAt: v.optional(v.string()),
+  message: v.optional(v.string()),
+  warnings: v.optional(v.array(v.string())),
 });
 
-const recordSchema = z.object({
-  name: z.string(),
+const recordSchema = v.object({
+  name: v.string(),
   spec: storedSpec,
-  state: z.enum(STORED_STATES),
-  createdAt: z.string(),
-  lastBuild: buildSummarySchema.optional(),
-  builtAt: z.string().optional(),
-  containerId: z.string().optional(),
+  state: v.picklist(STORED_STATES),
+  createdAt: v.string(),
+  lastBuild: v.optional(buildSummarySchema),
+  builtAt: v.optional(v.string()),
+  containerId: v.optional(v.string()),
   /** Something the user should know about the workspace's state, such as a stop made outside Drydock. */
-  notice: z.string().optional(),
+  notice: v.optional(v.string()),
   /** The user's auto-off setting: 'inherit', 'off' or a duration such as '90m'. */
-  autoOff: z.string().optional(),
+  autoOff: v.optional(v.string()),
   /** The activity clock, kept so a backend restart does not forget a deadline. */
-  activity: z.object({ lastActivityAt: z.number(), deadline: z.number().optional(), extendedUntil: z.number().optional() }).optional(),
-  schedule: z.object({ expression: z.string(), timeZone: z.string() }).optional(),
+  activity: v.optional(v.object({ lastActivityAt: v.number(), deadline: v.optional(v.number()), extendedUntil: v.optional(v.number()) })),
+  schedule: v.optional(v.object({ expression: v.string(), timeZone: v.string() })),
   /** The last scheduled start handled (ran, or failed after its retries). */
-  lastAutoStart: z
-    .object({ scheduledFor: z.string(), at: z.string(), status: z.enum(['started', 'already-running', 'failed']), message: z.string().optional() })
-    .optional(),
+  lastAutoStart: v.optional(
+    v.object({ scheduledFor: v.string(), at: v.string(), status: v.picklist(['started', 'already-running', 'failed']), message: v.optional(v.string()) }),
+  ),
 });
 
-const stateSchema = z.object({ workspaces: z.record(z.string(), recordSchema) });
+const stateSchema = v.object({ workspaces: v.record(v.string(), recordSchema) });
 
-export type BuildSummary = z.infer<typeof buildSummarySchema>;
-export type WorkspaceRecord = z.infer<typeof recordSchema>;
-export type DaemonState = z.infer<typeof stateSchema>;
+export type BuildSummary = v.InferOutput<typeof buildSummarySchema>;
+export type WorkspaceRecord = v.InferOutput<typeof recordSchema>;
+export type DaemonState = v.InferOutput<typeof stateSchema>;
 
 export const STATE_SCHEMA_VERSION = 1;
 
+/** The state as loaded, or an error naming the first bad entry (the file is then moved aside, not half-loaded). */
 export function validateDaemonState(data: unknown): DaemonState {
-  return stateSchema.parse(data);
+  const result = validate(stateSchema, data);
+  if (result.ok) return result.value;
+  throw new Error(result.problems.map(({ path, message }) => `${path.map(String).join('.') || 'state'}: ${message}`).join('; '));
 }

@@ -22,7 +22,7 @@ Examples:
       const file = positionals[1];
       if (!file) throw new UsageError('missing FILE');
       try {
-        // Loaded only here: the policy schema pulls in zod, which most commands never need.
+        // Loaded only here: the policy schema pulls in the validator, which most commands never need.
         const { parsePolicy } = await import('../../core/policy');
         parsePolicy(JSON.parse(await readFile(file, 'utf8')) as unknown, file);
       } catch (error) {
