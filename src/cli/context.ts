@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { isatty } from 'node:tty';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveLocations, type BackendLocations } from '../api/locations';
-import { connectBackend } from '../client/backendLauncher';
 import type { DrydockClient } from '../client/drydockClient';
 import { isDrydockError } from '../core/errors';
 import type { SpecInput } from '../core/spec';
@@ -22,9 +21,8 @@ export interface CommandContext {
   ask: (question: string) => Promise<boolean>;
 }
 
+/** A command's code, loaded only when it runs (its name and summary are in main.ts's table). */
 export interface Command {
-  name: string;
-  summary: string;
   usage: string;
   run(context: CommandContext): Promise<number>;
 }
@@ -45,19 +43,24 @@ export function createContext(args: string[]): CommandContext {
   return {
     args,
     locations,
+    // The client (node:http) and the launcher (node:child_process) load on first use: --version and --help never pay for them.
     backend: () =>
-      (client ??= connectBackend({
-        locations: locations(),
-        // The CLI bundle sits next to the backend bundle in dist/.
-        backendScript: join(__dirname, 'backend.js'),
-        version: VERSION,
-        onStatus: (message) => process.stderr.write(`${message}\n`),
-      })),
+      (client ??= import('../client/backendLauncher').then(({ connectBackend }) =>
+        connectBackend({
+          locations: locations(),
+          // The CLI bundle sits next to the backend bundle in dist/.
+          backendScript: join(__dirname, 'backend.js'),
+          version: VERSION,
+          onStatus: (message) => process.stderr.write(`${message}\n`),
+        }),
+      )),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    isTty: Boolean(process.stdout.isTTY),
-    canAsk: Boolean(process.stdin.isTTY),
+    // isatty on the descriptors: process.stdin is a stream whose creation alone costs a command's start about 4 ms.
+    isTty: isatty(1),
+    canAsk: isatty(0),
     ask: async (question) => {
+      const { createInterface } = await import('node:readline/promises');
       const prompt = createInterface({ input: process.stdin, output: process.stderr });
       try {
         return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());

@@ -1,23 +1,45 @@
 import { errorMessage, isDrydockError } from '../core/errors';
 import { VERSION } from '../core/version';
-import { autooff } from './commands/autoOff';
-import { create } from './commands/create';
-import { daemon } from './commands/daemon';
-import { exec } from './commands/exec';
-import { extend } from './commands/extend';
-import { keepalive } from './commands/keepalive';
-import { logs } from './commands/logs';
-import { ls } from './commands/ls';
-import { policy } from './commands/policy';
-import { rebuild } from './commands/rebuild';
-import { rm } from './commands/rm';
-import { schedule } from './commands/schedule';
-import { shell } from './commands/shell';
-import { status } from './commands/status';
-import { stop } from './commands/stop';
 import { UsageError, createContext, type Command } from './context';
 
-const COMMANDS: Command[] = [ls, status, create, rebuild, stop, rm, logs, exec, shell, autooff, extend, schedule, keepalive, policy, daemon];
+/**
+ * Every command, with the code that runs it loaded only when it runs: a
+ * command pays for its own modules (the HTTP client, the terminal, the policy
+ * validator...), and --version and --help for none of them.
+ */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: 'ls', summary: 'list workspaces', load: async () => (await import('./commands/ls')).ls },
+  { name: 'status', summary: "show one workspace's state, image, resources and last build", load: async () => (await import('./commands/status')).status },
+  { name: 'create', summary: 'create a workspace and build it', load: async () => (await import('./commands/create')).create },
+  {
+    name: 'rebuild',
+    summary: 'rebuild a workspace from its image (update, new resources, restart)',
+    load: async () => (await import('./commands/rebuild')).rebuild,
+  },
+  { name: 'stop', summary: 'stop a workspace (the container goes, home stays)', load: async () => (await import('./commands/stop')).stop },
+  { name: 'rm', summary: 'delete a workspace (home is kept unless --delete-home --yes)', load: async () => (await import('./commands/rm')).rm },
+  { name: 'logs', summary: 'show build logs (live with --follow)', load: async () => (await import('./commands/logs')).logs },
+  { name: 'exec', summary: 'run a command in a workspace as its user', load: async () => (await import('./commands/exec')).exec },
+  { name: 'shell', summary: 'open an interactive shell in a workspace', load: async () => (await import('./commands/shell')).shell },
+  {
+    name: 'autooff',
+    summary: "set a workspace's inactivity shutdown (a duration, off, or inherit)",
+    load: async () => (await import('./commands/autoOff')).autooff,
+  },
+  { name: 'extend', summary: "push a workspace's inactivity deadline out", load: async () => (await import('./commands/extend')).extend },
+  { name: 'schedule', summary: 'set when a workspace starts itself (cron + time zone)', load: async () => (await import('./commands/schedule')).schedule },
+  {
+    name: 'keepalive',
+    summary: 'keep a workspace alive while a command runs on this machine',
+    load: async () => (await import('./commands/keepalive')).keepalive,
+  },
+  { name: 'policy', summary: 'show the organization policy in force, or check a policy file', load: async () => (await import('./commands/policy')).policy },
+  {
+    name: 'daemon',
+    summary: 'run, start, stop, check, install or uninstall the per-user backend',
+    load: async () => (await import('./commands/daemon')).daemon,
+  },
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -40,14 +62,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = COMMANDS.find((command) => command.name === args[0]);
-    process.stdout.write(topic ? `${topic.usage}\n` : usage());
+    process.stdout.write(topic ? `${(await topic.load()).usage}\n` : usage());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
+  if (!entry) {
     process.stderr.write(`drydock: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   // What follows the first `--` is a command's own (exec, keepalive): never drydock's options.
   const separator = args.indexOf('--');
   const own = separator < 0 ? args : args.slice(0, separator);
@@ -59,18 +82,32 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(createContext(args));
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`drydock ${command.name}: ${error.message}\n${error.showUsage ? `\n${command.usage}\n` : ''}`);
+      process.stderr.write(`drydock ${entry.name}: ${error.message}\n${error.showUsage ? `\n${command.usage}\n` : ''}`);
       return 2;
     }
-    process.stderr.write(`drydock ${command.name}: ${isDrydockError(error) ? error.message : errorMessage(error)}\n`);
+    process.stderr.write(`drydock ${entry.name}: ${isDrydockError(error) ? error.message : errorMessage(error)}\n`);
     return 1;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`drydock: ${errorMessage(error)}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once stdout and stderr have handed everything to the OS. A pipe takes
+ * 64 KiB at once and Node queues the rest: process.exit straight away cut
+ * `drydock ls --json | jq` short with 200 workspaces. A reader that has gone
+ * (`| head`) is no error of ours.
+ */
+function exitFlushed(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', () => process.exit(code));
+    stream.write('', done);
+  }
+}
+
+main(process.argv.slice(2)).then(exitFlushed, (error: unknown) => {
+  process.stderr.write(`drydock: ${errorMessage(error)}\n`);
+  exitFlushed(1);
+});

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import type { BackendLocations } from '../api/locations';
 import type { Health } from '../api/views';
@@ -39,7 +38,7 @@ export async function connectBackend(options: LaunchOptions): Promise<DrydockCli
   } else {
     options.onStatus?.('Starting the Drydock backend...');
   }
-  const spawned = spawnDaemon(options);
+  const spawned = await spawnDaemon(options);
   await waitFor(
     async () => {
       // A Node that cannot be run (a wrong drydock.backendNodePath) fails at once: say so rather than time out.
@@ -59,7 +58,9 @@ export async function connectBackend(options: LaunchOptions): Promise<DrydockCli
 }
 
 /** Starts the backend detached; `error` is set if the program could not be run at all. */
-export function spawnDaemon(options: LaunchOptions): { error?: Error } {
+async function spawnDaemon(options: LaunchOptions): Promise<{ error?: Error }> {
+  // Loaded here: a CLI whose backend already runs never needs child_process.
+  const { spawn } = await import('node:child_process');
   const spawned: { error?: Error } = {};
   mkdirSync(options.locations.stateDir, { recursive: true, mode: 0o700 });
   // Anything the daemon prints before its own logging starts (a crash) lands in its log file.

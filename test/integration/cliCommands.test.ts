@@ -1,14 +1,15 @@
 /**
  * The CLI commands a user runs day to day, as a user runs them: autooff,
- * extend, schedule, keepalive, policy (show and check), shell with piped
- * input, logs --follow and --list, and rebuild --all. The built dist/cli.js
- * as a real process with a state dir (and backend) of its own, under an
- * organization policy file (DRYDOCK_POLICY), against the real Docker engine.
+ * extend, schedule, keepalive, policy (show and check), ls --json into a
+ * pipe, shell with piped input, logs --follow and --list, and rebuild --all.
+ * The built dist/cli.js as a real process with a state dir (and backend) of
+ * its own, under an organization policy file (DRYDOCK_POLICY), against the
+ * real Docker engine.
  * Each test checks what the user sees (output, exit code) and the effect
  * through the typed client.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -328,6 +329,25 @@ void describe('the CLI commands, as a user runs them', () => {
       await sandbox.fails(['policy', 'check', notJson], /JSON/);
       await sandbox.fails(['policy', 'check', join(scratch, 'absent.json')], /absent\.json/);
       await sandbox.fails(['policy', 'check'], /missing FILE/, 2);
+    });
+  });
+
+  void describe('ls', () => {
+    void it('--json into a pipe read late arrives whole, past the 64 KiB a pipe holds at once', async () => {
+      const names = Array.from({ length: 150 }, () => sandbox.workspace('lsbig'));
+      try {
+        // Variable names are listed in each entry: 20 long ones make about 150 KB of JSON.
+        const env = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`DRYDOCK_LS_PIPE_TEST_VARIABLE_${index}`, 'x']));
+        for (const name of names) await sandbox.client.createWorkspace({ name, image: IMAGE, pullPolicy: 'never', env }, { build: false });
+        // The reader starts a second late, so the pipe is full when the CLI is done and the rest waits in Node's queue.
+        const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" ls --json | (sleep 1; cat)`], { env: sandbox.env, encoding: 'utf8' });
+        assert.equal(piped.status, 0, piped.stderr);
+        assert.ok(piped.stdout.length > 65_536, `only ${piped.stdout.length} bytes came through`);
+        const listed = (JSON.parse(piped.stdout) as WorkspaceView[]).map((view) => view.name);
+        for (const name of names) assert.ok(listed.includes(name), `${name} is missing from ls --json`);
+      } finally {
+        for (const name of names) await sandbox.client.deleteWorkspace(name).catch(() => undefined);
+      }
     });
   });
 

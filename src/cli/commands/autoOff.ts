@@ -1,8 +1,6 @@
 import { UsageError, parse, requireName, type Command } from '../context';
 
 export const autooff: Command = {
-  name: 'autooff',
-  summary: "set a workspace's inactivity shutdown (a duration, off, or inherit)",
   usage: `drydock autooff NAME DURATION|off|inherit
 
 Sets how long the workspace may sit idle before it is stopped, within what the

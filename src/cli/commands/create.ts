@@ -8,8 +8,6 @@ import { UsageError, parse, printJson, requireName, specChanges, type Command } 
 const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
 
 export const create: Command = {
-  name: 'create',
-  summary: 'create a workspace and build it',
   usage: `drydock create NAME --image IMAGE [--user U] [--cpus N] [--memory SIZE]
        [--env K=V]... [--dotfiles URL [--dotfiles-branch B]] [--ssh-key PATH]
        [--secret SRC:TARGET[:MODE]]... [--configure PATH] [--hook-timeout 10m]

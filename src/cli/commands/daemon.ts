@@ -10,8 +10,6 @@ import { UsageError, parse, type Command, type CommandContext } from '../context
 const BACKEND_SCRIPT = join(__dirname, 'backend.js');
 
 export const daemon: Command = {
-  name: 'daemon',
-  summary: 'run, start, stop, check, install or uninstall the per-user backend',
   usage: `drydock daemon run|start|stop|status|install|uninstall
 
   run        run the backend in the foreground (what a service manager runs)

@@ -2,8 +2,6 @@ import { UsageError, parse, type Command } from '../context';
 import { runInTerminal } from '../terminalSession';
 
 export const exec: Command = {
-  name: 'exec',
-  summary: 'run a command in a workspace as its user',
   usage: `drydock exec NAME [--tty|--no-tty] -- CMD [ARGS...]
 
 Runs CMD in the running workspace as the workspace user, from home, with this

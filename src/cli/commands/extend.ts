@@ -2,8 +2,6 @@ import { nextLocalTime } from '../../core/duration';
 import { UsageError, optionValue, parse, requireName, type Command } from '../context';
 
 export const extend: Command = {
-  name: 'extend',
-  summary: "push a workspace's inactivity deadline out",
   usage: `drydock extend NAME DURATION | drydock extend NAME --until HH:MM
 
 Keeps the workspace running at least that long (or until that local time

@@ -5,8 +5,6 @@ const LEASE_TTL = '2m';
 const RENEW_EVERY_MS = 40_000;
 
 export const keepalive: Command = {
-  name: 'keepalive',
-  summary: 'keep a workspace alive while a command runs on this machine',
   usage: `drydock keepalive NAME -- CMD [ARGS...]
 
 Holds a busy lease on the workspace while CMD runs here (a long download, a

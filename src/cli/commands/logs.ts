@@ -4,8 +4,6 @@ import { isDrydockError } from '../../core/errors';
 import { parse, requireName, type Command } from '../context';
 
 export const logs: Command = {
-  name: 'logs',
-  summary: 'show build logs (live with --follow)',
   usage: `drydock logs NAME [--build ID] [--follow] [--list]
 
 Prints the last build's log, or build ID's. --follow streams the running build

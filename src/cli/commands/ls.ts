@@ -1,8 +1,6 @@
 import { parse, printJson, table, type Command } from '../context';
 
 export const ls: Command = {
-  name: 'ls',
-  summary: 'list workspaces',
   usage: `drydock ls [--json]
 
 List every workspace with its state, image and last build.

@@ -4,8 +4,6 @@ import { errorMessage } from '../../core/errors';
 import { UsageError, parse, printJson, type Command } from '../context';
 
 export const policy: Command = {
-  name: 'policy',
-  summary: 'show the organization policy in force, or check a policy file',
   usage: `drydock policy [show] [--json]
 drydock policy check FILE
 

@@ -5,8 +5,6 @@ import { errorMessage } from '../../core/errors';
 import { UsageError, parse, requireName, specChanges, type Command, type CommandContext } from '../context';
 
 export const rebuild: Command = {
-  name: 'rebuild',
-  summary: 'rebuild a workspace from its image (update, new resources, restart)',
   usage: `drydock rebuild NAME [--image IMAGE] [--cpus N] [--memory SIZE] [--yes]
 drydock rebuild --all [--yes]
 

@@ -2,8 +2,6 @@ import { UsageError, parse, requireName, type Command } from '../context';
 import { homeVolumeName } from '../../core/names';
 
 export const rm: Command = {
-  name: 'rm',
-  summary: 'delete a workspace (home is kept unless --delete-home --yes)',
   usage: `drydock rm NAME [--yes] [--delete-home --yes]
 
 Removes the workspace and its container. The home volume is kept (create a

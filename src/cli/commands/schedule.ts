@@ -2,8 +2,6 @@ import type { ScheduleRequest } from '../../api/schemas';
 import { UsageError, parse, requireName, type Command } from '../context';
 
 export const schedule: Command = {
-  name: 'schedule',
-  summary: 'set when a workspace starts itself (cron + time zone)',
   usage: `drydock schedule NAME "CRON" [--tz ZONE]
 drydock schedule NAME --weekdays HH:MM [--tz ZONE]
 drydock schedule NAME off

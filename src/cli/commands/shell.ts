@@ -3,8 +3,6 @@ import { UsageError, parse, type Command } from '../context';
 import { runInTerminal } from '../terminalSession';
 
 export const shell: Command = {
-  name: 'shell',
-  summary: 'open an interactive shell in a workspace',
   usage: `drydock shell NAME [--shell PATH]
 
 An interactive login shell (bash if the image has it, else sh) as the

@@ -1,8 +1,6 @@
 import { parse, printJson, requireName, type Command } from '../context';
 
 export const status: Command = {
-  name: 'status',
-  summary: "show one workspace's state, image, resources and last build",
   usage: `drydock status NAME [--json]
 
 Examples:

@@ -1,8 +1,6 @@
 import { parse, requireName, type Command } from '../context';
 
 export const stop: Command = {
-  name: 'stop',
-  summary: 'stop a workspace (the container goes, home stays)',
   usage: `drydock stop NAME
 
 Sends SIGTERM, then SIGKILL after a grace period, and removes the container.
