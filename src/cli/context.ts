@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { isatty } from 'node:tty';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveLocations, type BackendLocations } from '../api/locations';
 import type { DrydockClient } from '../client/drydockClient';
@@ -56,9 +55,13 @@ export function createContext(args: string[]): CommandContext {
       )),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    // isatty on the descriptors: process.stdin is a stream whose creation alone costs a command's start about 4 ms.
-    isTty: isatty(1),
-    canAsk: isatty(0),
+    // Asked when needed, of the descriptors: node:tty or process.stdin loaded up front cost every command's start.
+    get isTty() {
+      return terminal(1);
+    },
+    get canAsk() {
+      return terminal(0);
+    },
     ask: async (question) => {
       const { createInterface } = await import('node:readline/promises');
       const prompt = createInterface({ input: process.stdin, output: process.stderr });
@@ -69,6 +72,12 @@ export function createContext(args: string[]): CommandContext {
       }
     },
   };
+}
+
+/** Whether a standard descriptor is a terminal. */
+function terminal(fd: number): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see createContext)
+  return (require('node:tty') as typeof import('node:tty')).isatty(fd);
 }
 
 /** node:util parseArgs, with its errors turned into usage errors. */
