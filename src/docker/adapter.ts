@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { putDirectory, putEntries, readFile, statPath, type PathStat } from './archive';
+import { pathExists, putDirectory, putEntries, readFile, statPath, type PathStat } from './archive';
 import { connectDocker, type Connection } from './connect';
 import {
   containerChanges,
@@ -87,6 +87,7 @@ export class DockerAdapter {
     put: (containerId: string, directory: string, entries: ArchiveEntry[]): Promise<void> => putEntries(this.docker, containerId, directory, entries),
     read: (containerId: string, path: string): Promise<Buffer | undefined> => readFile(this.docker, containerId, path),
     stat: (containerId: string, path: string): Promise<PathStat | undefined> => statPath(this.docker, containerId, path),
+    exists: (containerId: string, path: string): Promise<boolean> => pathExists(this.docker, containerId, path),
     putDirectory: (containerId: string, hostDirectory: string, parent: string, name: string, owner: { uid: number; gid: number }): Promise<void> =>
       putDirectory(this.docker, containerId, hostDirectory, parent, name, owner),
   };

@@ -2,11 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { connect } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
-import { benchBackend } from './backend.bench';
+import { benchBackend, benchFootprint } from './backend.bench';
 import { benchHooks } from './hooks.bench';
+import { printSummary } from './measure';
 import { benchRebuild } from './rebuild.bench';
 
-/** `npm run bench`: every benchmark, against the real Docker engine; figures go to stdout. */
+/**
+ * `npm run bench`: every benchmark, against the real Docker engine; figures
+ * go to stdout, with one summary table at the end. BENCH_ROUNDS sets the
+ * rounds; DRYDOCK_BENCH_DIST runs another build's bundles (before/after).
+ */
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
   const adapter = await connect();
@@ -16,7 +21,9 @@ async function main(): Promise<void> {
   try {
     await benchRebuild(adapter, image, rounds);
     await benchHooks(adapter, image, rounds);
+    await benchFootprint(image, rounds);
     await benchBackend(image, rounds);
+    printSummary();
     // The extension's figures come from the VS Code host harness (plain ESM, run as its own process).
     spawnSync(process.execPath, [join(__dirname, '../../../test/host/extensionBench.mjs')], { stdio: 'inherit' });
   } finally {

@@ -46,3 +46,52 @@ export function report(title: string, samples: Sample[], target?: { max: number;
   );
   return { ratio };
 }
+
+/** One line of the summary table: Drydock's figure, the peer's, and the target for their ratio (or for the figure alone). */
+export interface SummaryRow {
+  what: string;
+  drydock: string;
+  peer: string;
+  ratio?: number;
+  /** e.g. "<= 1.15x" or "<= 55 MB". */
+  target: string;
+  met?: boolean;
+}
+
+const summary: SummaryRow[] = [];
+
+export function addSummary(row: SummaryRow): void {
+  summary.push(row);
+}
+
+/** A side-by-side result as a summary row: samples[0] is Drydock, samples[1] the peer. */
+export function summarize(what: string, samples: Sample[], target?: { max: number; goal?: number }): void {
+  const ours = median(samples[0].runsMs);
+  const theirs = median(samples[1].runsMs);
+  const ratio = ours / theirs;
+  addSummary({
+    what,
+    drydock: `${samples[0].label}: ${ours.toFixed(0)} ms`,
+    peer: `${samples[1].label}: ${theirs.toFixed(0)} ms`,
+    ratio,
+    target: target ? `<= ${target.max}x${target.goal ? ` (goal ${target.goal}x)` : ''}` : '(for information)',
+    ...(target ? { met: ratio <= target.max } : {}),
+  });
+}
+
+/** The one table of every target, printed last. */
+export function printSummary(): void {
+  const header = ['what', 'Drydock', 'peer', 'ratio', 'target', 'met'];
+  const rows = summary.map((row) => [
+    row.what,
+    row.drydock,
+    row.peer,
+    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`,
+    row.target,
+    row.met === undefined ? '-' : row.met ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((_, column) => Math.max(header[column].length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  console.log(`\n## Summary (medians)\n${line(header)}\n${line(widths.map((width) => '-'.repeat(width)))}`);
+  for (const row of rows) console.log(line(row));
+}

@@ -2,7 +2,7 @@ import { parseWorkspaceSpec } from '../../src/core/spec';
 import type { DockerAdapter } from '../../src/docker/adapter';
 import { WorkspaceLifecycle } from '../../src/backend/lifecycle/workspaceLifecycle';
 import { docker, removeWorkspaceObjects, TEST_OWNERSHIP } from '../support/docker';
-import { report, sideBySide } from './measure';
+import { report, sideBySide, summarize } from './measure';
 
 /**
  * A rebuild through Drydock's engine against the raw docker CLI sequence a
@@ -52,6 +52,7 @@ export async function benchRebuild(adapter: DockerAdapter, image: string, rounds
       },
     ]);
     report('Rebuild: Drydock engine vs raw docker CLI', samples, { max: 1.0, goal: 0.8 });
+    summarize('Rebuild in the backend (engine) vs raw docker CLI', samples, { max: 1.0, goal: 0.8 });
   } finally {
     removeWorkspaceObjects(name);
     removeWorkspaceObjects('bench-raw');

@@ -8,6 +8,8 @@ import { DrydockClient } from '../../src/client/drydockClient';
 import type { SpecInput } from '../../src/core/spec';
 
 const ROOT = join(__dirname, '../../..');
+/** The bundles run: dist/, or another build's (DRYDOCK_BENCH_DIST, for a benchmark of before against after). */
+export const DIST = process.env.DRYDOCK_BENCH_DIST ?? join(ROOT, 'dist');
 
 /** A real backend process (the dist/backend.js bundle) in its own state folder, for integration tests. */
 export interface TestDaemon {
@@ -28,7 +30,7 @@ export function newStateDir(): string {
 
 export async function startDaemon(stateDir: string, env: Record<string, string> = {}): Promise<TestDaemon> {
   // The same V8 flag the launcher gives the backend, so benchmarks measure it as users run it.
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(ROOT, 'dist/backend.js'), 'run'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(DIST, 'backend.js'), 'run'], {
     env: { ...process.env, DRYDOCK_STATE_DIR: stateDir, DRYDOCK_POLICY: join(stateDir, 'policy.json'), ...env },
     stdio: 'ignore',
   });

@@ -26,7 +26,7 @@ export class BuildHooks implements HookStage {
     const noteWarning = noteWarningOf('Personalize');
     const asOutcome = (outcome: StepOutcome): StepOutcome => outcome;
 
-    // One exec finds which hook programs exist, instead of one per program: most images have neither.
+    // Which hook programs exist, asked of the engine: most images have neither.
     const present = await existingPaths(context, [spec.configurePath, `${context.home}/personalize`]);
     // Files refused because of a link planted in home leave the workspace running, with a warning.
     await reporter.step('Inject secrets', () => injectSecrets(context), noteWarningOf('Inject secrets'));
@@ -52,20 +52,12 @@ export class BuildHooks implements HookStage {
 }
 
 /**
- * Which of `paths` exist in the container, as the workspace user sees them.
- * If the probe itself cannot run (no sh), all are assumed present so that
- * each hook runs and reports its own error.
+ * Which of `paths` exist in the container, asked of the engine (no process in
+ * the container, so a build costs no exec for hooks an image does not have).
+ * A path the engine cannot check is taken as present, so that its hook runs
+ * and reports its own error.
  */
 async function existingPaths(context: BuildContext, paths: string[]): Promise<Set<string>> {
-  let output = '';
-  const exitCode = await context.docker.containers
-    .exec(context.containerId, ['/bin/sh', '-c', 'for p; do [ -e "$p" ] && echo "$p"; done; exit 0', 'drydock-probe', ...paths], {
-      user: context.user.name,
-      onOutput: (stream, chunk) => {
-        if (stream === 'stdout') output += chunk.toString('utf8');
-      },
-    })
-    .catch(() => -1);
-  if (exitCode !== 0) return new Set(paths);
-  return new Set(output.split('\n').filter((line) => paths.includes(line)));
+  const found = await Promise.all(paths.map((path) => context.docker.files.exists(context.containerId, path).catch(() => true)));
+  return new Set(paths.filter((_, index) => found[index]));
 }
