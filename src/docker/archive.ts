@@ -84,7 +84,9 @@ export interface PathStat {
  */
 export async function pathExists(docker: Dockerode, containerId: string, path: string): Promise<boolean> {
   try {
-    await docker.getContainer(containerId).infoArchive({ path });
+    // dockerode hands a HEAD's answer back as an unread stream: read its (empty) body, or its socket stays open.
+    const answer = (await docker.getContainer(containerId).infoArchive({ path })) as NodeJS.ReadableStream;
+    answer.resume();
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
