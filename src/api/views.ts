@@ -70,9 +70,20 @@ export interface WorkspaceView {
   /** When auto-off stops it (ISO), while running with auto-off on. */
   deadline?: string;
   leases?: number;
+  /** Who holds it busy (the live leases), longest-held first: "make test" since 12 min, from inside the workspace or not. */
+  busy?: BusyView[];
   schedule?: ScheduleView;
   /** A rebuild the organization policy requires, when this workspace was built before its time. */
   forcedRebuild?: { at: string; reason: string };
+}
+
+export interface BusyView {
+  /** What holds it: the command of `drydock keepalive`, "exec session", a VS Code task... */
+  holder: string;
+  /** When the lease was first taken (ISO). */
+  since: string;
+  /** Taken by the drydock command inside the workspace. */
+  inside: boolean;
 }
 
 /** The organization policy in the policy file's own words (durations as text). */

@@ -7,6 +7,10 @@ export interface Lease {
   id: string;
   holder: string;
   expiresAt: number;
+  /** When it was first taken (renewals keep it): what "busy: make test, 12 min" counts from. */
+  since: number;
+  /** A lease taken from inside the workspace: the name of the pipe its holder keeps open (see backend/inside). */
+  pipe?: string;
 }
 
 export interface ActivityState {
@@ -43,9 +47,12 @@ export function extend(state: ActivityState, now: number, until: number, thresho
 }
 
 /** Adds or renews a busy lease; one that is not renewed expires, so a crashed client cannot pin the workspace. */
-export function holdLease(state: ActivityState, now: number, lease: { id: string; holder: string; ttlMs: number }): ActivityState {
-  const others = liveLeases(state, now).filter((held) => held.id !== lease.id);
-  return { ...state, leases: [...others, { id: lease.id, holder: lease.holder, expiresAt: now + lease.ttlMs }] };
+export function holdLease(state: ActivityState, now: number, lease: { id: string; holder: string; ttlMs: number; pipe?: string }): ActivityState {
+  const held = state.leases.find((candidate) => candidate.id === lease.id);
+  const others = liveLeases(state, now).filter((candidate) => candidate.id !== lease.id);
+  const pipe = lease.pipe ?? held?.pipe;
+  const renewed: Lease = { id: lease.id, holder: lease.holder, expiresAt: now + lease.ttlMs, since: held?.since ?? now, ...(pipe ? { pipe } : {}) };
+  return { ...state, leases: [...others, renewed] };
 }
 
 /** Ends a lease; the work just ended, so that counts as activity. An unknown id changes nothing. */

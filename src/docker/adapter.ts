@@ -30,11 +30,13 @@ export class DockerAdapter {
   constructor(
     private readonly docker: Dockerode,
     readonly endpointDescription: string,
+    /** Reached through a Unix socket on this machine: its bind mounts are this machine's folders. */
+    readonly isLocal = true,
   ) {}
 
   static async connect(): Promise<DockerAdapter> {
     const connection: Connection = await connectDocker();
-    return new DockerAdapter(connection.docker, connection.endpoint.description);
+    return new DockerAdapter(connection.docker, connection.endpoint.description, 'socketPath' in connection.endpoint.options);
   }
 
   async ping(): Promise<void> {

@@ -16,7 +16,9 @@ export async function createContainer(docker: Dockerode, spec: ContainerCreateSp
       Cmd: spec.command.slice(1),
       HostConfig: {
         Init: true,
-        Mounts: spec.mounts.map((mount) => ({ Type: 'volume', Source: mount.volume, Target: mount.target })),
+        Mounts: spec.mounts.map((mount) =>
+          'bind' in mount ? { Type: 'bind', Source: mount.bind, Target: mount.target } : { Type: 'volume', Source: mount.volume, Target: mount.target },
+        ),
         ...(spec.nanoCpus !== undefined ? { NanoCpus: spec.nanoCpus } : {}),
         // Swap equal to memory: the limit the user asked for is the limit they get.
         ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),

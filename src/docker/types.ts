@@ -42,7 +42,8 @@ export interface ContainerCreateSpec {
   env: Record<string, string>;
   /** Replaces the image's ENTRYPOINT and CMD, so any image stays alive. */
   command: string[];
-  mounts: { volume: string; target: string }[];
+  /** Named volumes, and host folders (`bind`: a path on the engine's machine, so only on a local engine). */
+  mounts: ({ volume: string; target: string } | { bind: string; target: string })[];
   nanoCpus?: number;
   memoryBytes?: number;
 }

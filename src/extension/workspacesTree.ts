@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { WorkspaceView } from '../api/views';
+import { busyText } from '../core/busy';
 import type { BackendConnection, ConnectionState } from './backendConnection';
 import { timeLeft } from './timeLeft';
 import type { WorkspaceCache } from './workspaceCache';
@@ -75,7 +76,13 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
     item.id = `workspace:${workspace.name}`;
     item.iconPath = stateIcon(workspace.state);
     const left = workspace.deadline ? timeLeft(Date.parse(workspace.deadline) - Date.now()) : undefined;
-    item.description = left ? `${workspace.state} · ${left} left` : workspace.state;
+    // While something holds it busy, that is what keeps it running: the deadline waits for it.
+    const busy = workspace.busy?.[0];
+    item.description = busy
+      ? `${workspace.state} · ${busyText(busy.holder, Date.parse(busy.since), Date.now())}`
+      : left
+        ? `${workspace.state} · ${left} left`
+        : workspace.state;
     item.contextValue = `workspace-${workspace.state}`;
     item.tooltip = tooltip(workspace);
     return item;
@@ -94,7 +101,11 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
       ...(command ? { command } : {}),
     });
     const autoOff = workspace.autoOff;
+    const busy = (workspace.busy ?? []).map((lease) =>
+      detail('Busy', busyText(lease.holder, Date.parse(lease.since), Date.now()).slice('busy: '.length), 'sync'),
+    );
     return [
+      ...busy,
       detail('Image', workspace.image, 'package'),
       detail('Home', workspace.homeVolume, 'home'),
       detail('Resources', `${workspace.cpus !== undefined ? `${workspace.cpus} CPU` : 'any CPU'} · ${workspace.memory ?? 'any memory'}`, 'dashboard'),
@@ -174,6 +185,7 @@ function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
   const lines = [`**${workspace.name}** — ${workspace.state}`, '', `Image: \`${workspace.image}\``, `Home: \`${workspace.homeVolume}\``];
   if (workspace.notice) lines.push(`Note: ${workspace.notice}`);
   if (workspace.deadline) lines.push(`Stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}`);
+  for (const lease of workspace.busy ?? []) lines.push(busyText(lease.holder, Date.parse(lease.since), Date.now()));
   if (workspace.forcedRebuild) lines.push(`Rebuild required by ${new Date(workspace.forcedRebuild.at).toLocaleString()}: ${workspace.forcedRebuild.reason}`);
   if (workspace.lastBuild?.message) lines.push(`Last build: ${workspace.lastBuild.message}`);
   return new vscode.MarkdownString(lines.join('  \n'));

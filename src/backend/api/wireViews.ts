@@ -79,7 +79,12 @@ export class WireViews {
       ...(effective.lockedReason ? { lockedReason: effective.lockedReason } : {}),
     };
     if (autoOff.deadline !== undefined) view.deadline = new Date(autoOff.deadline).toISOString();
-    if (autoOff.leases > 0) view.leases = autoOff.leases;
+    if (autoOff.leases > 0) {
+      view.leases = autoOff.leases;
+      view.busy = [...autoOff.busy]
+        .sort((a, b) => a.since - b.since)
+        .map((lease) => ({ holder: lease.holder, since: new Date(lease.since).toISOString(), inside: lease.pipe !== undefined }));
+    }
 
     const { schedule, forcedRebuild } = this.scheduler.status(record);
     if (schedule) {

@@ -10,6 +10,7 @@ import {
   releaseLease,
   startClock,
   type ActivityState,
+  type Lease,
 } from '../../core/autoOff';
 import { formatDuration } from '../../core/duration';
 import { DrydockError, errorMessage } from '../../core/errors';
@@ -29,6 +30,12 @@ import type { WorkspaceService } from '../workspaces/workspaceService';
 
 /** Timers are never set further out than this, so a host that slept is noticed within it of waking. */
 const WATCHDOG_MS = 10_000;
+/**
+ * A lease held from inside the workspace outlives a backend restart (its
+ * holder still runs in the container). Restored, it lasts at least this long,
+ * for Drydock inside to find its holder's pipe and keep or release it.
+ */
+const RESTORED_LEASE_GRACE_MS = 10_000;
 
 export interface AutoOffDeps {
   service: WorkspaceService;
@@ -76,7 +83,8 @@ export class AutoOffManager {
         ? {
             lastActivityAt: saved.lastActivityAt,
             deadline: saved.deadline,
-            leases: [],
+            // Only leases held from inside are kept: their holders outlive us; a client's lease is renewed by its client or ends.
+            leases: (saved.leases ?? []).map((lease) => ({ ...lease, expiresAt: Math.max(lease.expiresAt, now + RESTORED_LEASE_GRACE_MS) })),
             warned: [],
             ...(saved.extendedUntil ? { extendedUntil: saved.extendedUntil } : {}),
           }
@@ -117,14 +125,22 @@ export class AutoOffManager {
     this.reschedule();
   }
 
-  hold(name: string, holder: string, ttlMs: number): { leaseId: string; expiresAt: string } {
+  /** A busy lease; `pipe` marks one held from inside the workspace (kept across a backend restart). */
+  hold(name: string, holder: string, ttlMs: number, pipe?: string): { leaseId: string; expiresAt: string; ttlMs: number } {
     const clock = this.requireClock(name);
     const cap = this.deps.policy().autoOff.maxLeaseMs;
     const ttl = cap !== undefined ? Math.min(ttlMs, cap) : ttlMs;
     const leaseId = randomBytes(8).toString('hex');
-    clock.state = holdLease(clock.state, this.now(), { id: leaseId, holder, ttlMs: ttl });
+    clock.state = holdLease(clock.state, this.now(), { id: leaseId, holder, ttlMs: ttl, ...(pipe ? { pipe } : {}) });
     this.commit(name);
-    return { leaseId, expiresAt: new Date(this.now() + ttl).toISOString() };
+    return { leaseId, expiresAt: new Date(this.now() + ttl).toISOString(), ttlMs: ttl };
+  }
+
+  /** The live leases of a running workspace (none when it has no clock). */
+  leases(name: string): readonly Lease[] {
+    const clock = this.clocks.get(name);
+    const now = this.now();
+    return clock ? clock.state.leases.filter((lease) => lease.expiresAt > now) : [];
   }
 
   renew(name: string, leaseId: string, ttlMs: number): { expiresAt: string } {
@@ -226,8 +242,14 @@ export class AutoOffManager {
     await this.deps.service.patch(name, (record) => (record.activity = this.savedClock(clock.state)), persistence).catch(() => undefined);
   }
 
-  private savedClock({ lastActivityAt, deadline, extendedUntil }: ActivityState): NonNullable<WorkspaceRecord['activity']> {
-    return { lastActivityAt, ...(deadline !== undefined ? { deadline } : {}), ...(extendedUntil !== undefined ? { extendedUntil } : {}) };
+  private savedClock({ lastActivityAt, deadline, extendedUntil, leases }: ActivityState): NonNullable<WorkspaceRecord['activity']> {
+    const inside = leases.filter((lease) => lease.pipe !== undefined && lease.expiresAt > this.now());
+    return {
+      lastActivityAt,
+      ...(deadline !== undefined ? { deadline } : {}),
+      ...(extendedUntil !== undefined ? { extendedUntil } : {}),
+      ...(inside.length > 0 ? { leases: inside } : {}),
+    };
   }
 
   private forget(name: string): void {
@@ -268,8 +290,8 @@ export class AutoOffManager {
   status(record: Readonly<WorkspaceRecord>): AutoOffStatus {
     const effective = resolveAutoOff(this.deps.policy(), this.setting(record));
     const deadline = this.deadlineMs(record.name);
-    const leases = this.clocks.get(record.name)?.state.leases.filter((lease) => lease.expiresAt > this.now()).length ?? 0;
-    return { setting: record.autoOff ?? 'inherit', effective, ...(deadline !== undefined ? { deadline } : {}), leases };
+    const leases = this.leases(record.name);
+    return { setting: record.autoOff ?? 'inherit', effective, ...(deadline !== undefined ? { deadline } : {}), leases: leases.length, busy: leases };
   }
 }
 
@@ -280,4 +302,6 @@ export interface AutoOffStatus {
   /** When auto-off stops it (epoch ms), while running with auto-off on. */
   deadline?: number;
   leases: number;
+  /** The live leases: who holds the workspace busy, and since when. */
+  busy: readonly Lease[];
 }

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BackendLocations } from '../../api/locations';
 import type { Health } from '../../api/views';
 import { errorMessage } from '../../core/errors';
@@ -12,6 +13,7 @@ import { AutoOffManager } from '../autooff/autoOffManager';
 import { DEFAULT_POLICY_PATH, PolicySource } from '../autooff/policySource';
 import { BuildLogStore } from '../builds/logStore';
 import { DotfilesCache } from '../hooks/dotfilesCache';
+import { InsideChannel } from '../inside/insideChannel';
 import { Scheduler } from '../schedule/scheduler';
 import { CoalescedWriter } from '../state/coalescedWriter';
 import { StateFile } from '../state/stateStore';
@@ -43,6 +45,7 @@ export class Backend {
   private readonly policy: PolicySource;
   private readonly autoOff: AutoOffManager;
   private readonly scheduler: Scheduler;
+  private readonly inside: InsideChannel;
   private readonly link: DockerLink;
   private readonly feed: EventFeed;
   private readonly server: ApiServer;
@@ -81,12 +84,22 @@ export class Backend {
       events: this.events,
       writer: this.writer,
       log: this.log,
+      // Drydock inside the workspace needs auto-off, which needs this service: reached through a closure.
+      inside: { prepare: (request) => this.inside.prepare(request) },
     });
 
     // Auto-off and auto-start live here, not in the editor, so they work with no window open.
     this.policy = new PolicySource(process.env.DRYDOCK_POLICY ?? DEFAULT_POLICY_PATH, (_policy, problem) => this.policyChanged(problem));
     this.autoOff = new AutoOffManager({ service: this.service, events: this.events, policy: () => this.policy.policy, log: this.log });
     this.scheduler = new Scheduler({ service: this.service, events: this.events, autoOff: this.autoOff, policy: () => this.policy.policy, log: this.log });
+    this.inside = new InsideChannel({
+      root: join(locations.stateDir, 'inside'),
+      service: this.service,
+      autoOff: this.autoOff,
+      events: this.events,
+      policy: () => this.policy.policy,
+      log: this.log,
+    });
 
     this.link = new DockerLink({
       onUp: async (adapter) => {
@@ -162,6 +175,7 @@ export class Backend {
       await this.service.drain(BUILD_DRAIN_MS);
       this.link.close();
       this.autoOff.close();
+      this.inside.close();
       this.scheduler.close();
       this.policy.close();
       this.feed.close();

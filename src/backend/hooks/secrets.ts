@@ -2,24 +2,30 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DrydockError, errorMessage } from '../../core/errors';
 import { parentDirectories } from '../../core/hookPlan';
+import { INSIDE_TOKEN_PATH } from '../../core/insideCommand';
 import type { ArchiveEntry } from '../../docker/adapter';
 import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext } from '../lifecycle/types';
 import { findHomeLinks, readHomeFileAsUser, refusedBecauseOfLink } from './homeGuard';
+import { installInsideCommand } from './insideCommand';
 
 const KNOWN_HOSTS = '.ssh/known_hosts';
 
 /**
- * Hook 1: the git SSH key pair, known_hosts and declared secret files, copied
- * through Docker's archive API with the user as owner. Only names and modes
+ * Hook 1: the git SSH key pair, known_hosts, declared secret files and the
+ * build's Drydock token (~/.config/drydock/token, for the `drydock` command
+ * inside, which this step also installs), copied through Docker's archive API
+ * with the user as owner. Only names and modes
  * are ever logged; contents never reach a command line, env, label or log.
  * Docker extracts as root, so a file whose way through home has a symbolic
  * link on it is refused with a warning, never written through the link.
  */
 export async function injectSecrets(context: BuildContext): Promise<StepOutcome> {
   const { spec, user, reporter, docker, containerId, home } = context;
-  if (!spec.sshKey && spec.knownHosts === undefined && spec.secrets.length === 0) {
-    return { status: 'skipped', note: 'no SSH key or secret files configured' };
+  const commandProblem = await installInsideCommand(context);
+  const token = context.inside?.kind === 'ready' ? context.inside.token : undefined;
+  if (!spec.sshKey && spec.knownHosts === undefined && spec.secrets.length === 0 && token === undefined) {
+    return commandProblem ? { status: 'warning', note: commandProblem } : { status: 'skipped', note: 'no SSH key or secret files configured' };
   }
   const owned = { uid: user.uid, gid: user.gid };
   const entries: ArchiveEntry[] = [];
@@ -40,6 +46,7 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
   for (const secret of spec.secrets) {
     file(secret.target, await readHostFile(secret.source, `secrets (${secret.target})`), secret.mode);
   }
+  if (token !== undefined) file(INSIDE_TOKEN_PATH, Buffer.from(`${token}\n`), 0o600);
 
   const checked = [...entries.map((entry) => entry.path), ...(spec.knownHosts !== undefined ? [KNOWN_HOSTS] : [])];
   const links = await findHomeLinks(context, checked);
@@ -79,11 +86,11 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
   for (const entry of accepted) {
     if (entry.type === 'file') reporter.info(`~/${entry.path} (${entry.mode.toString(8).padStart(4, '0')}, ${entry.content?.length ?? 0} bytes)`);
   }
-  if (refused.length === 0) return { status: 'ok' };
-  return {
-    status: 'warning',
-    note: `not written because of symbolic links or unreadable files in home: ${refused.map((path) => `~/${path}`).join(', ')}`,
-  };
+  const notes =
+    refused.length > 0 ? [`not written because of symbolic links or unreadable files in home: ${refused.map((path) => `~/${path}`).join(', ')}`] : [];
+  if (refused.includes(INSIDE_TOKEN_PATH)) notes.push('the drydock command inside cannot work without its token');
+  if (commandProblem) notes.push(commandProblem);
+  return notes.length === 0 ? { status: 'ok' } : { status: 'warning', note: notes.join('; ') };
 }
 
 async function readHostFile(path: string, field: string): Promise<Buffer> {

@@ -6,7 +6,7 @@ import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, ImageInfo } from '../../docker/adapter';
 import type { BuildReporter } from './buildReporter';
 import { resolveImage } from './imageResolver';
-import type { RebuildOutcome, HookStage } from './types';
+import type { InsideAccess, InsideBuild, RebuildOutcome, HookStage } from './types';
 
 /**
  * Keeps the container alive whatever the image's CMD is. With `Init: true`,
@@ -28,6 +28,7 @@ export interface RebuildOptions {
   buildId: string;
   reporter: BuildReporter;
   hooks?: HookStage;
+  inside?: InsideAccess;
   stopGraceSeconds: number;
   /** /etc/passwd per image id: images are content-addressed, so it never goes stale. */
   passwdCache: Map<string, PasswdEntry[]>;
@@ -51,14 +52,17 @@ export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpe
 
   const base = { buildId: options.buildId, imageId: image.id, user: user.name, warnings: [] as string[] };
   let containerId: string | undefined;
+  let inside: InsideBuild | undefined;
   try {
     containerId = await reporter.step('Replace container', async () => {
-      const id = await replaceContainer(docker, spec, image, user, old, options);
+      inside = await options.inside?.prepare({ workspace: spec.name, user, docker });
+      const id = await replaceContainer(docker, spec, image, user, old, options, inside);
       reporter.info(`Container ${id.slice(0, 12)} running as ${user.name} (uid ${user.uid}) with home ${home}.`);
       return id;
     });
     const id = containerId;
-    const hooks = options.hooks ? await options.hooks.run({ spec, buildId: options.buildId, containerId: id, user, home, docker, reporter }) : { warnings: [] };
+    const context = { spec, buildId: options.buildId, containerId: id, user, home, docker, reporter, ...(inside ? { inside } : {}) };
+    const hooks = options.hooks ? await options.hooks.run(context) : { warnings: [] };
     return { ...base, state: 'running', containerId: id, warnings: hooks.warnings, durationMs: Date.now() - started };
   } catch (error) {
     const failure = isDrydockError(error) ? error : new DrydockError('internal', String(error));
@@ -80,6 +84,7 @@ async function replaceContainer(
   user: PasswdEntry,
   old: ContainerInfo | undefined,
   options: RebuildOptions,
+  inside: InsideBuild | undefined,
 ): Promise<string> {
   const home = homeDir(user.name);
   const finalName = containerName(spec.name);
@@ -101,7 +106,7 @@ async function replaceContainer(
     workingDir: home,
     env: { ...spec.env, HOME: home, USER: user.name },
     command: KEEP_ALIVE_COMMAND,
-    mounts: [{ volume: homeVolumeName(spec.name), target: home }],
+    mounts: [{ volume: homeVolumeName(spec.name), target: home }, ...(inside?.kind === 'ready' ? [inside.mount] : [])],
     ...(spec.cpus !== undefined ? { nanoCpus: Math.round(spec.cpus * 1e9) } : {}),
     ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
   });

@@ -14,7 +14,34 @@ export interface BuildContext {
   home: string;
   docker: DockerAdapter;
   reporter: BuildReporter;
+  /** Drydock inside the workspace for this build: its token and command, or why there is none. */
+  inside?: InsideBuild;
 }
+
+/**
+ * What a build needs of Drydock inside the workspace (backend/inside). Defined
+ * here, implemented there, so the lifecycle does not depend on it.
+ */
+export interface InsideAccess {
+  /**
+   * Before the new container is created: rotates the workspace's token (the
+   * previous build's stops working) and readies its control folder. Never
+   * throws: what cannot be readied comes back `unavailable`, with the reason.
+   */
+  prepare(request: { workspace: string; user: PasswdEntry; docker: DockerAdapter }): Promise<InsideBuild>;
+}
+
+export type InsideBuild =
+  | {
+      kind: 'ready';
+      /** The control folder, bind-mounted into the container. */
+      mount: { bind: string; target: string };
+      /** The build's credential: written into home by the Inject secrets hook, never logged. */
+      token: string;
+      /** The `drydock` command's text. */
+      command: string;
+    }
+  | { kind: 'unavailable'; reason: string; command: string };
 
 /** Step 5 of a rebuild. Throws (hook_failed) to fail the build; returns warnings that leave it running. */
 export interface HookStage {

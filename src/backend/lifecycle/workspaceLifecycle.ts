@@ -6,11 +6,12 @@ import type { ContainerInfo, DockerAdapter, FileChange } from '../../docker/adap
 import { silentReporter, type BuildReporter } from './buildReporter';
 import { WorkspaceLocks } from './workspaceLocks';
 import { ensureHomeVolume, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
-import type { RebuildOutcome, HookStage, WorkspaceObservation } from './types';
+import type { InsideAccess, RebuildOutcome, HookStage, WorkspaceObservation } from './types';
 
 export interface LifecycleOptions {
   ownership: Ownership;
   hooks?: HookStage;
+  inside?: InsideAccess;
   /** Seconds between SIGTERM and SIGKILL on stop. */
   stopGraceSeconds?: number;
 }
@@ -48,6 +49,7 @@ export class WorkspaceLifecycle {
         buildId,
         reporter,
         ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
+        ...(this.options.inside ? { inside: this.options.inside } : {}),
         stopGraceSeconds: this.stopGrace(),
         passwdCache: this.passwdCache,
       });

@@ -44,7 +44,17 @@ const recordSchema = v.object({
   /** The user's auto-off setting: 'inherit', 'off' or a duration such as '90m'. */
   autoOff: v.optional(v.string()),
   /** The activity clock, kept so a backend restart does not forget a deadline. */
-  activity: v.optional(v.object({ lastActivityAt: v.number(), deadline: v.optional(v.number()), extendedUntil: v.optional(v.number()) })),
+  activity: v.optional(
+    v.object({
+      lastActivityAt: v.number(),
+      deadline: v.optional(v.number()),
+      extendedUntil: v.optional(v.number()),
+      /** Leases held from inside the workspace: their holders outlive a backend restart. */
+      leases: v.optional(v.array(v.object({ id: v.string(), holder: v.string(), expiresAt: v.number(), since: v.number(), pipe: v.optional(v.string()) }))),
+    }),
+  ),
+  /** SHA-256 (hex) of the current build's Drydock-inside token; the token itself is never stored. */
+  insideTokenHash: v.optional(v.string()),
   schedule: v.optional(v.object({ expression: v.string(), timeZone: v.string() })),
   /** The last scheduled start handled (ran, or failed after its retries). */
   lastAutoStart: v.optional(

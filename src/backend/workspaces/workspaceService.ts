@@ -7,7 +7,7 @@ import type { BuildLogStore } from '../builds/logStore';
 import type { DotfilesCache } from '../hooks/dotfilesCache';
 import { BuildHooks } from '../hooks/hookStage';
 import { WorkspaceLifecycle } from '../lifecycle/workspaceLifecycle';
-import type { WorkspaceObservation } from '../lifecycle/types';
+import type { InsideAccess, WorkspaceObservation } from '../lifecycle/types';
 import type { CoalescedWriter } from '../state/coalescedWriter';
 import type { BackendEvent } from './backendEvents';
 import type { EventBus } from './eventBus';
@@ -24,6 +24,8 @@ export interface ServiceDeps {
   writer: CoalescedWriter;
   log: (message: string) => void;
   stopGraceSeconds?: number;
+  /** Drydock inside the workspace; set once it exists (it needs this service). */
+  inside?: InsideAccess;
 }
 
 /** A workspace as the rest of the backend reads it: its record, its parsed spec, and the state to show. */
@@ -72,6 +74,7 @@ export class WorkspaceService {
         // Objects from before owner labels are claimed only for workspaces this state file names.
         ownership: { owner: this.deps.owner, claimsLegacy: (name) => this.records.has(name) },
         hooks: new BuildHooks(this.deps.dotfiles),
+        ...(this.deps.inside ? { inside: this.deps.inside } : {}),
         stopGraceSeconds: this.deps.stopGraceSeconds ?? 10,
       });
       this.engine = {

@@ -1,3 +1,4 @@
+import { busyText } from '../../core/busy';
 import { parse, printJson, requireName, type Command } from '../context';
 
 export const status: Command = {
@@ -47,6 +48,11 @@ Examples:
       ],
     ];
     for (const [label, value] of lines) if (value !== undefined) context.out(`${`${label}:`.padEnd(13)} ${value}`);
+    for (const lease of workspace.busy ?? []) {
+      context.out(
+        `${'Busy:'.padEnd(13)} ${busyText(lease.holder, Date.parse(lease.since), Date.now()).slice('busy: '.length)}${lease.inside ? ' (inside)' : ''}`,
+      );
+    }
     for (const warning of workspace.lastBuild?.warnings ?? []) context.out(`warning:      ${warning}`);
     return 0;
   },
