@@ -4,6 +4,7 @@ import { connect } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
 import { benchBackend, benchFootprint } from './backend.bench';
 import { benchHooks } from './hooks.bench';
+import { benchInside } from './inside.bench';
 import { printSummary } from './measure';
 import { benchRebuild } from './rebuild.bench';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     await benchHooks(adapter, image, rounds);
     await benchFootprint(image, rounds);
     await benchBackend(image, rounds);
+    await benchInside(image, rounds);
     printSummary();
     // The extension's figures come from the VS Code host harness (plain ESM, run as its own process).
     spawnSync(process.execPath, [join(__dirname, '../../../test/host/extensionBench.mjs')], { stdio: 'inherit' });

@@ -5,7 +5,8 @@
 // what is lost outside home), show the build log, set its auto-start, see the
 // countdown's warning look near the deadline, send activity from an editor
 // (open, edit, select, focus; throttled), extend it, hold busy leases with a
-// task and a debug session, stop it and delete it with its home from the
+// task, a debug session and `drydock keepalive` inside the workspace (the
+// tree shows "busy: sleep 40, N s"), stop it and delete it with its home from the
 // tree, each checked in the backend (the typed client) and Docker too; and
 // read why the backend or Docker cannot be reached. A PNG of each step goes
 // to test-results/ui/.
@@ -411,6 +412,11 @@ test('create a workspace from the palette and watch it in the tree, output panel
     await waitFor('the lease to go with the debug session', 60_000, async () => !(await view()).leases);
     // Debugging brought up its own view: back to Drydock's.
     await page.locator('.activitybar a.action-label[aria-label="Drydock"]').click();
+
+    // `drydock keepalive` run inside the workspace shows in the tree with its command.
+    docker(['exec', '-d', `drydock-${name}`, 'sh', '-c', 'drydock keepalive -- sleep 40']);
+    await workspaceRow.filter({ hasText: /busy: sleep 40, \d+ s/ }).waitFor({ timeout: 30_000 });
+    await shot('19-busy-inside');
 
     // Stop from the tree's inline action: the container goes, the workspace is off.
     await treeAction('Stop', 'Workspace to stop', () => waitFor('the stop to start', 30_000, async () => ['stopping', 'off'].includes((await view()).state)));
