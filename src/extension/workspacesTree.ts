@@ -185,7 +185,9 @@ function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
   const lines = [`**${workspace.name}** — ${workspace.state}`, '', `Image: \`${workspace.image}\``, `Home: \`${workspace.homeVolume}\``];
   if (workspace.notice) lines.push(`Note: ${workspace.notice}`);
   if (workspace.deadline) lines.push(`Stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}`);
-  for (const lease of workspace.busy ?? []) lines.push(busyText(lease.holder, Date.parse(lease.since), Date.now()));
+  // A holder is a command typed inside the workspace: shown as text, never as Markdown (no links, no images).
+  for (const lease of workspace.busy ?? [])
+    lines.push(busyText(lease.holder, Date.parse(lease.since), Date.now()).replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&'));
   if (workspace.forcedRebuild) lines.push(`Rebuild required by ${new Date(workspace.forcedRebuild.at).toLocaleString()}: ${workspace.forcedRebuild.reason}`);
   if (workspace.lastBuild?.message) lines.push(`Last build: ${workspace.lastBuild.message}`);
   return new vscode.MarkdownString(lines.join('  \n'));
