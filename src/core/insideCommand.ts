@@ -21,6 +21,17 @@ export const INSIDE_CONTROL_DIR = '/run/drydock';
 /** Under home: the token file, 0600, owned by the workspace user. */
 export const INSIDE_TOKEN_PATH = '.config/drydock/token';
 
+/**
+ * Where the build puts `drydock`: /usr/local/bin when that is on the
+ * container's PATH (or there is no PATH), else the first folder of its PATH.
+ */
+export function insideCommandPath(pathEnv: string | undefined): string {
+  const preferred = '/usr/local/bin';
+  const dirs = (pathEnv ?? '').split(':').filter((dir) => dir.startsWith('/'));
+  const dir = dirs.length === 0 || dirs.includes(preferred) ? preferred : (dirs[0] ?? preferred);
+  return `${dir.replace(/\/+$/, '')}/drydock`;
+}
+
 const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
 const USAGE = `usage: drydock COMMAND

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
-import { insideCommandScript, insideUnavailableScript } from '../../src/core/insideCommand';
+import { insideCommandPath, insideCommandScript, insideUnavailableScript } from '../../src/core/insideCommand';
 import { clockTime, formatAnswer, holderText, nextTimeAtOffset, parseInsideRequest } from '../../src/core/insideProtocol';
 
 const TOKEN = 'ab'.repeat(32);
@@ -97,6 +97,13 @@ void describe('the drydock command script', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  void it('goes into /usr/local/bin when that is on PATH, else the first folder of PATH', () => {
+    assert.equal(insideCommandPath('/usr/local/sbin:/usr/local/bin:/usr/bin'), '/usr/local/bin/drydock');
+    assert.equal(insideCommandPath('/bin'), '/bin/drydock');
+    assert.equal(insideCommandPath('relative:/opt/tools/'), '/opt/tools/drydock');
+    assert.equal(insideCommandPath(undefined), '/usr/local/bin/drydock');
   });
 
   void it('on an engine that cannot share a folder, only says why', () => {

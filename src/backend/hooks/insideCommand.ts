@@ -1,7 +1,6 @@
 import { errorMessage } from '../../core/errors';
+import { insideCommandPath } from '../../core/insideCommand';
 import type { BuildContext } from '../lifecycle/types';
-
-const PREFERRED_DIR = '/usr/local/bin';
 
 /**
  * Puts this build's `drydock` command into the container (root-owned, 0755,
@@ -12,20 +11,17 @@ const PREFERRED_DIR = '/usr/local/bin';
 export async function installInsideCommand(context: BuildContext): Promise<string | undefined> {
   const { inside, docker, containerId, reporter } = context;
   if (!inside) return undefined;
-  const path = ((await docker.containers.inspect(containerId))?.env.PATH ?? '').split(':').filter((dir) => dir.startsWith('/'));
-  const dir = path.includes(PREFERRED_DIR) || path.length === 0 ? PREFERRED_DIR : (path[0] ?? PREFERRED_DIR);
+  const path = insideCommandPath((await docker.containers.inspect(containerId))?.env.PATH);
   try {
     // Into `/` with its whole path, so a missing /usr/local/bin is created (Docker resolves it inside the container).
-    await docker.files.put(containerId, '/', [
-      { path: `${dir.slice(1)}/drydock`, type: 'file', mode: 0o755, uid: 0, gid: 0, content: Buffer.from(inside.command) },
-    ]);
+    await docker.files.put(containerId, '/', [{ path: path.slice(1), type: 'file', mode: 0o755, uid: 0, gid: 0, content: Buffer.from(inside.command) }]);
   } catch (error) {
-    return `the drydock command could not be put in ${dir}: ${errorMessage(error)}`;
+    return `the drydock command could not be put in ${path}: ${errorMessage(error)}`;
   }
   if (inside.kind === 'unavailable') {
-    reporter.info(`${dir}/drydock only explains why Drydock inside the workspace is not available: ${inside.reason}`);
+    reporter.info(`${path} only explains why Drydock inside the workspace is not available: ${inside.reason}`);
     return undefined;
   }
-  reporter.info(`${dir}/drydock: drydock status, extend, keepalive and heartbeat from inside the workspace.`);
+  reporter.info(`${path}: drydock status, extend, keepalive and heartbeat from inside the workspace.`);
   return undefined;
 }

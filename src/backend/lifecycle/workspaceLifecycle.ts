@@ -1,4 +1,5 @@
 import { DrydockError } from '../../core/errors';
+import { INSIDE_CONTROL_DIR, insideCommandPath } from '../../core/insideCommand';
 import { LABEL, containerName, homeDir, homeVolumeName, ownerOf } from '../../core/names';
 import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
@@ -173,7 +174,8 @@ export class WorkspaceLifecycle {
     if (!container) return [];
     const home = homeDir(container.labels[LABEL.user] ?? '');
     const changes = await this.docker.containers.changes(container.id);
-    const kept = [home, DOCKER_INIT_PATH];
+    // Drydock's own: the control folder's mount point and the drydock command, which every build brings back.
+    const kept = [home, DOCKER_INIT_PATH, INSIDE_CONTROL_DIR, insideCommandPath(container.env.PATH)];
     return changes.filter((change) => !kept.some((path) => isPathOrAncestor(change.path, path)));
   }
 
