@@ -10,6 +10,7 @@ import type {
   ExecStatusView,
   FileChangeView,
   Health,
+  LocalImageView,
   LeaseView,
   PolicyView,
   WorkspaceView,
@@ -108,10 +109,13 @@ export const endpoints = {
   rebuild: json<typeof Schemas.rebuildRequestSchema, BuildStartedView>()('POST', '/v1/workspaces/:name/rebuild', 202),
   stop: json<undefined, Workspace<WorkspaceView>>()('POST', '/v1/workspaces/:name/stop'),
   rebuildSafety: json<undefined, { changes: FileChangeView[] }>()('GET', '/v1/workspaces/:name/rebuild-safety'),
+  checkUpdate: json<undefined, Workspace<WorkspaceView>>()('POST', '/v1/workspaces/:name/update-check'),
+  listImages: json<undefined, { images: LocalImageView[] }>()('GET', '/v1/images'),
 
   listBuilds: json<undefined, { builds: BuildInfoView[] }>()('GET', '/v1/workspaces/:name/builds'),
   buildLog: text('/v1/workspaces/:name/builds/:buildId/log'),
   followBuild: events<BuildStreamEvent>()('/v1/workspaces/:name/builds/current/stream', true),
+  cancelBuild: json<undefined, { cancelled: true }>()('POST', '/v1/workspaces/:name/builds/current/cancel'),
 
   startExec: json<typeof Schemas.execRequestSchema, ExecStartedView>()('POST', '/v1/workspaces/:name/exec', 201),
   attachExec: upgrade('/v1/exec/:execId/attach'),

@@ -35,7 +35,14 @@ export const createRequestSchema = fields(
   BODY,
 );
 
-export const rebuildRequestSchema = fields({ changes: v.optional(specChanges, {}) }, BODY);
+/** `pull`: this build's pull policy, over the workspace's own (not saved). */
+export const rebuildRequestSchema = fields(
+  {
+    changes: v.optional(specChanges, {}),
+    pull: v.optional(v.picklist(['always', 'missing', 'never'], 'must be "always", "missing" or "never".')),
+  },
+  BODY,
+);
 
 export const autoOffRequestSchema = fields({ setting: v.string('give "inherit", "off" or a duration such as 90m.') }, BODY);
 

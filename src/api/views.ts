@@ -28,6 +28,29 @@ export interface BuildSummaryView {
   finishedAt?: string;
   message?: string;
   warnings?: string[];
+  /** The registry digest of the image the build ran (absent for an image built or loaded on the engine). */
+  imageDigest?: string;
+}
+
+/** What the registry last said about the workspace's tag. */
+export interface UpdateView {
+  /** The tag now points at another image than the one the workspace was built from: a rebuild takes it. */
+  available: boolean;
+  checkedAt: string;
+  /** The tag's digest at that check. */
+  latestDigest?: string;
+  /** Why the check could not be made (registry down, credentials refused). */
+  error?: string;
+}
+
+/** An image tag on the engine, for choosing one at create. */
+export interface LocalImageView {
+  reference: string;
+  id: string;
+  createdAt: string;
+  sizeBytes: number;
+  /** Whether it came from a registry (so a rebuild pulls it); false for one built or loaded here. */
+  fromRegistry: boolean;
 }
 
 export interface AutoOffView {
@@ -59,6 +82,11 @@ export interface WorkspaceView {
   env: string[];
   homeVolume: string;
   containerId?: string;
+  /** The image of the last build that got under way, and its registry digest when it came from one. */
+  imageId?: string;
+  imageDigest?: string;
+  /** Present once the registry was asked about the workspace's tag (a pull, an update check). */
+  update?: UpdateView;
   /** Something to know about the state, such as "stopped outside Drydock (exit code 137)...". */
   notice?: string;
   dotfiles?: { url: string; branch?: string };
@@ -146,7 +174,7 @@ export interface LeaseView {
   expiresAt: string;
 }
 
-export type BuildLogEntryKind = 'step-start' | 'output' | 'info' | 'warn' | 'step-end' | 'result' | 'truncated';
+export type BuildLogEntryKind = 'step-start' | 'output' | 'info' | 'warn' | 'progress' | 'step-end' | 'result' | 'truncated';
 
 export interface BuildLogEntryView {
   seq: number;

@@ -11,6 +11,7 @@ import {
   type ResponseOf,
   type StreamEndpointName,
 } from '../api/endpoints';
+import type { PullPolicy } from '../core/imageReference';
 import type { SpecInput } from '../core/spec';
 import type { ExecRequest, ScheduleRequest } from '../api/schemas';
 import type { BuildStreamEvent, DaemonEvent, WorkspaceView } from '../api/views';
@@ -51,8 +52,20 @@ export class DrydockClient {
   createWorkspace(spec: SpecInput, options: { build?: boolean } = {}) {
     return this.call('createWorkspace', {}, { spec, build: options.build ?? true });
   }
-  rebuild(name: string, changes: Partial<SpecInput> = {}) {
-    return this.call('rebuild', { name }, { changes });
+  /** `pull`: this build's pull policy, over the workspace's own. */
+  rebuild(name: string, changes: Partial<SpecInput> = {}, pull?: PullPolicy) {
+    return this.call('rebuild', { name }, { changes, ...(pull ? { pull } : {}) });
+  }
+  /** Cancels the running build while it pulls; `conflict` once it replaces the container. */
+  cancelBuild(name: string) {
+    return this.call('cancelBuild', { name }, undefined);
+  }
+  /** Asks the registry whether the workspace's tag moved; the view's `update` has the answer. */
+  async checkUpdate(name: string): Promise<WorkspaceView> {
+    return (await this.call('checkUpdate', { name }, undefined)).workspace;
+  }
+  async images() {
+    return (await this.call('listImages', {}, undefined)).images;
   }
   async stop(name: string): Promise<WorkspaceView> {
     return (await this.call('stop', { name }, undefined)).workspace;

@@ -3,15 +3,16 @@ import { parseDuration } from './duration';
 import { DrydockError, invalid } from './errors';
 import { checkBranch, checkDotfilesUrl, secretTargetInHome } from './hookPlan';
 import { formatMemory, parseMemory } from './memory';
+import type { PullPolicy } from './imageReference';
 import { USER_NAME, WORKSPACE_NAME } from './names';
 import { fields, parsedBy, refusedBy, validate, type Problem } from './validation';
+
+export type { PullPolicy };
 
 /**
  * A workspace's specification, validated once at the boundary. Every message
  * names the field and the fix; all problems are reported together.
  */
-export type PullPolicy = 'always' | 'missing' | 'never';
-
 export interface WorkspaceSpec {
   name: string;
   image: string;
@@ -20,7 +21,8 @@ export interface WorkspaceSpec {
   cpus?: number;
   memoryBytes?: number;
   env: Record<string, string>;
-  pullPolicy: PullPolicy;
+  /** Absent: the default (core/imageReference.ts pullDecision: `always` for a tag from a registry). */
+  pullPolicy?: PullPolicy;
   /** Run as the user on every build when the image has it (Coder's convention). */
   configurePath: string;
   /** Each hook process (configure, dotfiles install, personalize) is killed after this. */
@@ -117,7 +119,7 @@ function schema(limits: HostLimits) {
         ),
         {},
       ),
-      pullPolicy: v.optional(v.picklist(['always', 'missing', 'never'], 'must be "always", "missing" or "never".'), 'missing'),
+      pullPolicy: v.optional(v.picklist(['always', 'missing', 'never'], 'must be "always", "missing" or "never".')),
       configurePath: v.optional(
         v.pipe(
           v.string('must be an absolute path in the image, such as /coder/configure.'),

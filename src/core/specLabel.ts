@@ -21,7 +21,7 @@ export function specLabel(spec: WorkspaceSpec): string {
     ...(spec.user ? { user: spec.user } : {}),
     ...(spec.cpus !== undefined ? { cpus: spec.cpus } : {}),
     ...(spec.memoryBytes !== undefined ? { memory: spec.memoryBytes } : {}),
-    pullPolicy: spec.pullPolicy,
+    ...(spec.pullPolicy ? { pullPolicy: spec.pullPolicy } : {}),
     configurePath: spec.configurePath,
     hookTimeout: formatDuration(spec.hookTimeoutMs),
     ...(spec.sshKey ? { sshKey: spec.sshKey } : {}),

@@ -15,9 +15,10 @@ import {
 import { execInContainer } from './exec';
 import { followContainerEvents, type ContainerEvent } from './events';
 import { createInteractiveExec, type InteractiveExec, type InteractiveExecOptions } from './interactiveExec';
-import { inspectImage, pullImage, readImageFile } from './images';
+import { inspectImage, listImages, pullImage, readImageFile } from './images';
+import { remoteDigest } from './registryClient';
 import { createVolume, inspectVolume, listVolumes, removeVolume } from './volumes';
-import type { ArchiveEntry, ContainerCreateSpec, ContainerInfo, ExecOptions, FileChange, ImageInfo, PullProgress, VolumeInfo } from './types';
+import type { ArchiveEntry, ContainerCreateSpec, ContainerInfo, ExecOptions, FileChange, ImageInfo, LocalImage, PullProgress, VolumeInfo } from './types';
 
 export type { ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat };
 export type * from './types';
@@ -56,7 +57,11 @@ export class DockerAdapter {
 
   readonly images = {
     inspect: (reference: string): Promise<ImageInfo | undefined> => inspectImage(this.docker, reference),
-    pull: (reference: string, onProgress?: (progress: PullProgress) => void): Promise<void> => pullImage(this.docker, reference, onProgress),
+    pull: (reference: string, onProgress?: (progress: PullProgress) => void, signal?: AbortSignal): Promise<void> =>
+      pullImage(this.docker, reference, onProgress, signal),
+    list: (): Promise<LocalImage[]> => listImages(this.docker),
+    /** The registry's digest for the reference's tag now (a manifest HEAD; nothing is pulled). */
+    remoteDigest: (reference: string): Promise<string> => remoteDigest(reference),
     readFile: (imageId: string, path: string, labels: Record<string, string>): Promise<Buffer | undefined> => readImageFile(this.docker, imageId, path, labels),
   };
 

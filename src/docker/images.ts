@@ -1,35 +1,79 @@
 import type Dockerode from 'dockerode';
-import { DrydockError } from '../core/errors';
+import { DrydockError, errorMessage } from '../core/errors';
+import { loginTarget, parseImageReference } from '../core/imageReference';
 import { readFile } from './archive';
-import { registryAuth } from './registryAuth';
+import { registryCredentials } from './registryAuth';
 import { dockerFailure, isNotFound } from './errors';
-import type { ImageInfo, PullProgress } from './types';
+import type { ImageInfo, LocalImage, PullProgress } from './types';
 
 export async function inspectImage(docker: Dockerode, reference: string): Promise<ImageInfo | undefined> {
   try {
     const info = await docker.getImage(reference).inspect();
-    return { id: info.Id, user: info.Config?.User ?? '', repoTags: info.RepoTags ?? [], createdAt: info.Created };
+    return {
+      id: info.Id,
+      user: info.Config?.User ?? '',
+      repoTags: info.RepoTags ?? [],
+      repoDigests: info.RepoDigests ?? [],
+      createdAt: info.Created,
+    };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw dockerFailure(error, `inspecting image ${reference}`);
   }
 }
 
-/** Pulls a tag from its registry, reporting layer progress; credentials come from the user's docker config. */
-export async function pullImage(docker: Dockerode, reference: string, onProgress?: (progress: PullProgress) => void): Promise<void> {
-  const authconfig = registryAuth(reference);
-  let stream: NodeJS.ReadableStream;
+/** The engine's tagged images, one entry per tag, newest first (dangling `<none>` images left out). */
+export async function listImages(docker: Dockerode): Promise<LocalImage[]> {
+  let summaries: Dockerode.ImageInfo[];
+  try {
+    summaries = await docker.listImages();
+  } catch (error) {
+    throw dockerFailure(error, 'listing images');
+  }
+  const images = summaries.flatMap((image) =>
+    (image.RepoTags ?? [])
+      .filter((tag) => !tag.startsWith('<none>'))
+      .map((reference) => ({
+        reference,
+        id: image.Id,
+        createdAt: new Date(image.Created * 1000).toISOString(),
+        sizeBytes: image.Size,
+        repoDigests: image.RepoDigests ?? [],
+      })),
+  );
+  return images.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.reference.localeCompare(b.reference));
+}
+
+/**
+ * Pulls a reference from its registry, reporting layer progress. Credentials
+ * come from the user's docker config as the docker CLI finds them; they go to
+ * the engine in its X-Registry-Auth header and nowhere else. `signal` cancels
+ * the pull: the connection is closed and the engine abandons it, so nothing
+ * is tagged. Failures say which registry, why, and what to do.
+ */
+export async function pullImage(docker: Dockerode, reference: string, onProgress?: (progress: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+  const { registry } = parseImageReference(reference);
+  const authconfig = await registryCredentials(registry);
+  if (signal?.aborted) throw cancelled(reference);
+  let stream: NodeJS.ReadableStream & { destroy?: () => void };
   try {
     stream = await docker.pull(reference, authconfig ? { authconfig } : {});
   } catch (error) {
-    throw dockerFailure(error, `pulling ${reference}`);
+    throw pullFailure(reference, registry, Boolean(authconfig), (error as { json?: { message?: string } }).json?.message ?? errorMessage(error), error);
   }
   await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      stream.destroy?.();
+      reject(cancelled(reference));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     docker.modem.followProgress(
       stream,
       (error: Error | null, events: { error?: string }[]) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (signal?.aborted) return;
         const failed = error?.message ?? events.find((event) => event.error)?.error;
-        if (failed) reject(new DrydockError('image_missing', `pulling ${reference} failed: ${failed}`, 'image'));
+        if (failed) reject(pullFailure(reference, registry, Boolean(authconfig), failed));
         else resolve();
       },
       (event: { status?: string; id?: string; progressDetail?: { current?: number; total?: number } }) => {
@@ -42,6 +86,31 @@ export async function pullImage(docker: Dockerode, reference: string, onProgress
       },
     );
   });
+}
+
+function cancelled(reference: string): DrydockError {
+  return new DrydockError('interrupted', `the pull of ${reference} was cancelled`);
+}
+
+/** What went wrong in a pull, in the user's terms: the engine's own words follow in parentheses (they never hold credentials). */
+function pullFailure(reference: string, registry: string, hadCredentials: boolean, detail: string, error?: unknown): DrydockError {
+  if (error && (error as { code?: string }).code && !(error as { statusCode?: number }).statusCode) return dockerFailure(error, `pulling ${reference}`);
+  const login = `run \`docker login${loginTarget(registry)}\``;
+  let why: string;
+  if (/unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied/i.test(detail)) {
+    why = hadCredentials
+      ? `registry ${registry} refused the credentials from your docker config; ${login} with the right ones`
+      : `registry ${registry} wants credentials and your docker config has none for it; ${login}`;
+  } else if (/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|tls|x509|certificate|context deadline exceeded/i.test(detail)) {
+    why = `registry ${registry} cannot be reached; check that it runs and that this machine can reach it`;
+  } else if (/manifest unknown|not found|does not exist/i.test(detail)) {
+    why = `registry ${registry} has no such image or tag; check the name and tag`;
+  } else if (/no space left/i.test(detail)) {
+    why = "the Docker engine's disk is full; free space (e.g. `docker image prune`)";
+  } else {
+    why = `registry ${registry} or the engine refused it`;
+  }
+  return new DrydockError('image_missing', `pulling ${reference} failed: ${why} (${detail.trim()}).`, 'image');
 }
 
 /**

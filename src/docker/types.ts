@@ -6,7 +6,18 @@ export interface ImageInfo {
   /** The image's USER, '' when unset (root). */
   user: string;
   repoTags: string[];
+  /** `repo@sha256:...` per registry it came from; empty for an image built or loaded here. */
+  repoDigests: string[];
   createdAt: string;
+}
+
+/** One tag of an image on the engine. */
+export interface LocalImage {
+  reference: string;
+  id: string;
+  createdAt: string;
+  sizeBytes: number;
+  repoDigests: string[];
 }
 
 export interface VolumeInfo {

@@ -19,7 +19,7 @@ import type { Scheduler } from '../schedule/scheduler';
 import type { ExecSessions } from '../workspaces/execSessions';
 import type { WorkspaceService } from '../workspaces/workspaceService';
 import type { EventFeed } from './eventFeed';
-import { buildLogEntryView, fileChangeView, type WireViews } from './wireViews';
+import { buildLogEntryView, fileChangeView, localImageView, type WireViews } from './wireViews';
 
 /** Where a stream handler writes its events; `onClose` runs when the client goes away. */
 export interface EventSink<Event> {
@@ -91,7 +91,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { deleted: params.name, homeDeleted: deleteHome };
     },
     rebuild: ({ params, body }) => {
-      const build = service.rebuild(params.name, body.changes);
+      const build = service.rebuild(params.name, body.changes, body.pull);
       return { buildId: build.id, workspace: views.workspace(params.name) };
     },
     stop: async ({ params }) => {
@@ -99,6 +99,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { workspace: views.workspace(params.name) };
     },
     rebuildSafety: async ({ params }) => ({ changes: (await service.rebuildSafety(params.name)).map(fileChangeView) }),
+    checkUpdate: async ({ params }) => {
+      await service.checkUpdate(params.name);
+      return { workspace: views.workspace(params.name) };
+    },
+    listImages: async () => ({ images: (await service.localImages()).map(localImageView) }),
 
     listBuilds: async ({ params }) => {
       service.record(params.name);
@@ -115,6 +120,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
           if (entry.kind === 'result') sink.end();
         }),
       );
+    },
+
+    cancelBuild: ({ params }) => {
+      service.cancelBuild(params.name);
+      return { cancelled: true };
     },
 
     startExec: ({ params, body }) => sessions.start(params.name, body),

@@ -1,9 +1,10 @@
-import type { BuildLogEntryView, DaemonEvent, FileChangeView, PolicyDocument, PolicyView, WorkspaceView } from '../../api/views';
+import type { BuildLogEntryView, DaemonEvent, FileChangeView, LocalImageView, PolicyDocument, PolicyView, WorkspaceView } from '../../api/views';
 import { formatDuration } from '../../core/duration';
+import { digestFor } from '../../core/imageReference';
 import { formatMemory } from '../../core/memory';
 import { homeVolumeName } from '../../core/names';
 import type { Policy } from '../../core/policy';
-import type { FileChange } from '../../docker/adapter';
+import type { FileChange, LocalImage } from '../../docker/adapter';
 import type { AutoOffManager } from '../autooff/autoOffManager';
 import type { PolicySource } from '../autooff/policySource';
 import type { BuildLogEntry } from '../builds/buildLog';
@@ -67,6 +68,20 @@ export class WireViews {
     if (record.lastBuild) view.lastBuild = { ...record.lastBuild };
     if (record.builtAt) view.builtAt = record.builtAt;
     if (record.containerId) view.containerId = record.containerId;
+    if (record.image) {
+      view.imageId = record.image.id;
+      if (record.image.digest) view.imageDigest = record.image.digest;
+    }
+    // A check of another reference (the image was changed since) says nothing about this one.
+    const check = record.updateCheck;
+    if (check && check.reference === view.image && record.image?.digest) {
+      view.update = {
+        available: check.latestDigest !== undefined && check.latestDigest !== record.image.digest,
+        checkedAt: check.checkedAt,
+        ...(check.latestDigest ? { latestDigest: check.latestDigest } : {}),
+        ...(check.error ? { error: check.error } : {}),
+      };
+    }
     if (record.notice) view.notice = record.notice;
 
     const autoOff = this.autoOff.status(record);
@@ -109,6 +124,16 @@ export function buildLogEntryView(entry: BuildLogEntry): BuildLogEntryView {
     ...(durationMs !== undefined ? { durationMs } : {}),
     ...(status !== undefined ? { status } : {}),
     ...(note !== undefined ? { note } : {}),
+  };
+}
+
+export function localImageView(image: LocalImage): LocalImageView {
+  return {
+    reference: image.reference,
+    id: image.id,
+    createdAt: image.createdAt,
+    sizeBytes: image.sizeBytes,
+    fromRegistry: digestFor(image.reference, image.repoDigests) !== undefined,
   };
 }
 

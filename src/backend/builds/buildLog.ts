@@ -12,7 +12,7 @@ import type { BuildReporter, OutputStream, StepOutcome, StepStatus } from '../li
 export type BuildLogEntry = {
   seq: number;
   time: string;
-  kind: 'step-start' | 'output' | 'info' | 'warn' | 'step-end' | 'result' | 'truncated';
+  kind: 'step-start' | 'output' | 'info' | 'warn' | 'progress' | 'step-end' | 'result' | 'truncated';
   stream?: OutputStream;
   step?: string;
   text: string;
@@ -143,6 +143,10 @@ export class BuildLog implements BuildReporter {
   warn(message: string): void {
     this.message('warn', message);
   }
+  progress(message: string): void {
+    if (this.closed) return;
+    this.emit({ kind: 'progress', text: this.clip(sanitize(message.replace(/\r?\n/g, ' '))) });
+  }
 
   /** Writes the result line, closes the file; resolves once it is on disk. Later calls do nothing. */
   async finish(result: BuildEnding): Promise<void> {
@@ -253,8 +257,10 @@ export class BuildLog implements BuildReporter {
     if (fields.durationMs !== undefined) entry.durationMs = fields.durationMs;
     if (fields.status !== undefined) entry.status = fields.status;
     if (fields.note !== undefined) entry.note = fields.note;
-    // Output and info are what floods; headers, warnings and the result always reach the file.
-    if (entry.kind === 'output' || entry.kind === 'info') this.log.writeBounded(formatLine(entry));
+    // Output and info are what floods; headers, warnings and the result always reach the file. Progress is for live followers only.
+    if (entry.kind === 'progress') {
+      /* not written: the file has the condensed info lines */
+    } else if (entry.kind === 'output' || entry.kind === 'info') this.log.writeBounded(formatLine(entry));
     else this.log.writeAlways(formatLine(entry));
     this.remember(entry);
     this.dispatch();

@@ -1,5 +1,7 @@
 import { DrydockError, errorMessage, isDrydockError } from '../../core/errors';
+import type { PullPolicy } from '../../core/imageReference';
 import type { WorkspaceSpec } from '../../core/spec';
+import { BuildCancel } from '../lifecycle/buildCancel';
 import type { WorkspaceLifecycle } from '../lifecycle/workspaceLifecycle';
 import type { RebuildOutcome } from '../lifecycle/types';
 import { BuildLog } from './buildLog';
@@ -24,6 +26,7 @@ export interface BuildHandle<T = FinishedBuild> {
  */
 export class BuildRunner {
   private readonly live = new Map<string, BuildHandle>();
+  private readonly cancels = new Map<string, BuildCancel>();
 
   constructor(
     private readonly lifecycle: WorkspaceLifecycle,
@@ -39,8 +42,24 @@ export class BuildRunner {
     return this.live.size;
   }
 
-  /** Starts a build and returns its handle at once. A busy workspace is refused before a log exists. */
-  start(spec: WorkspaceSpec): BuildHandle {
+  /**
+   * Cancels the running build of `workspace` while it only reads and pulls
+   * (the workspace is then as it was); refused with `conflict` once it has
+   * started replacing the container.
+   */
+  cancel(workspace: string): void {
+    const cancel = this.cancels.get(workspace);
+    if (!cancel) throw new DrydockError('not_found', `workspace ${workspace} is not building; there is nothing to cancel.`);
+    if (!cancel.cancel()) {
+      throw new DrydockError(
+        'conflict',
+        `the build of ${workspace} is already replacing the container, so it can no longer be cancelled without losing both old and new; let it finish (\`drydock logs ${workspace} --follow\`).`,
+      );
+    }
+  }
+
+  /** Starts a build and returns its handle at once. A busy workspace is refused before a log exists. `pull` overrides the spec's pull policy for this build. */
+  start(spec: WorkspaceSpec, pull?: PullPolicy): BuildHandle {
     if (this.live.has(spec.name)) {
       throw new DrydockError('busy', `workspace ${spec.name} is already building; follow that build with \`drydock logs ${spec.name} --follow\`.`);
     }
@@ -49,23 +68,27 @@ export class BuildRunner {
     // A file that cannot be written (a full disk) is marked, so reading the log later says it is incomplete.
     log.onWriteError((error) => void this.logs.markIncomplete(spec.name, id, errorMessage(error)));
     const handle: BuildHandle = { id, log, finished: Promise.resolve({}) };
+    const cancel = new BuildCancel();
     this.live.set(spec.name, handle);
-    handle.finished = this.run(spec, log);
+    this.cancels.set(spec.name, cancel);
+    handle.finished = this.run(spec, log, { cancel, ...(pull ? { pull } : {}) });
     return handle;
   }
 
-  private async run(spec: WorkspaceSpec, log: BuildLog): Promise<FinishedBuild> {
+  private async run(spec: WorkspaceSpec, log: BuildLog, control: { cancel: BuildCancel; pull?: PullPolicy }): Promise<FinishedBuild> {
     try {
-      const outcome = await this.lifecycle.rebuild(spec, log.buildId, log);
+      const outcome = await this.lifecycle.rebuild(spec, log.buildId, log, control);
       const message = outcome.error?.message ?? (outcome.warnings.length > 0 ? `running with ${outcome.warnings.length} warning(s)` : 'running');
       await log.finish({ status: outcome.state, message });
       return { outcome, ...(outcome.error ? { error: outcome.error } : {}) };
     } catch (error) {
       const failure = isDrydockError(error) ? error : new DrydockError('internal', errorMessage(error));
-      await log.finish({ status: 'failed', message: `${failure.message} (nothing was changed)` }).catch(() => undefined);
+      const status = failure.code === 'interrupted' ? 'interrupted' : 'failed';
+      await log.finish({ status, message: `${failure.message} (nothing was changed)` }).catch(() => undefined);
       return { error: failure };
     } finally {
       this.live.delete(spec.name);
+      this.cancels.delete(spec.name);
       await this.logs.prune(spec.name).catch(() => undefined);
     }
   }

@@ -22,6 +22,7 @@ import { DockerLink } from '../workspaces/dockerLink';
 import { EventBus } from '../workspaces/eventBus';
 import { ExecSessions } from '../workspaces/execSessions';
 import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../workspaces/records';
+import { UpdateChecks } from '../workspaces/updateChecks';
 import { WorkspaceService } from '../workspaces/workspaceService';
 import { ownerIdOf } from './ownerId';
 
@@ -46,6 +47,7 @@ export class Backend {
   private readonly autoOff: AutoOffManager;
   private readonly scheduler: Scheduler;
   private readonly inside: InsideChannel;
+  private readonly updateChecks: UpdateChecks;
   private readonly link: DockerLink;
   private readonly feed: EventFeed;
   private readonly server: ApiServer;
@@ -100,6 +102,7 @@ export class Backend {
       policy: () => this.policy.policy,
       log: this.log,
     });
+    this.updateChecks = new UpdateChecks(this.service, this.log);
 
     this.link = new DockerLink({
       onUp: async (adapter) => {
@@ -115,6 +118,7 @@ export class Backend {
         if (!this.schedulerStarted) {
           this.schedulerStarted = true;
           this.scheduler.start();
+          this.updateChecks.start();
         }
       },
       onDown: (reason) => {
@@ -177,6 +181,7 @@ export class Backend {
       this.autoOff.close();
       this.inside.close();
       this.scheduler.close();
+      this.updateChecks.close();
       this.policy.close();
       this.feed.close();
       for (const timer of this.pendingContainerEvents.values()) clearTimeout(timer);

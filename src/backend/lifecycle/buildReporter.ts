@@ -28,6 +28,11 @@ export interface BuildReporter {
   /** A line of Drydock's own, e.g. pull progress or a warning. */
   info(message: string): void;
   warn(message: string): void;
+  /**
+   * How far long work has got (a pull's bytes), for live followers only: the
+   * file keeps the condensed `info` lines instead. Callers throttle it.
+   */
+  progress(message: string): void;
 }
 
 /** For callers that want no log at all (benchmarks, library users). */
@@ -38,4 +43,5 @@ export const silentReporter: BuildReporter = {
   output() {},
   info() {},
   warn() {},
+  progress() {},
 };

@@ -1,35 +1,50 @@
-import { DrydockError, errorMessage } from '../../core/errors';
-import type { PullPolicy } from '../../core/spec';
-import type { DockerAdapter, ImageInfo, PullProgress } from '../../docker/adapter';
+import { DrydockError } from '../../core/errors';
+import { digestFor, pullDecision, type PullPolicy } from '../../core/imageReference';
+import type { DockerAdapter, ImageInfo } from '../../docker/adapter';
 import type { BuildReporter } from './buildReporter';
+import { pullProgressReporter } from './pullProgress';
+
+export interface ResolvedImage {
+  image: ImageInfo;
+  /** The registry's digest of what runs (`sha256:...`); absent for an image built or loaded on this engine. */
+  digest?: string;
+  /** Whether this build asked the registry (so the digest is the registry's current one). */
+  pulled: boolean;
+}
 
 /**
- * Step 1 of a rebuild: the image to run, pulled according to the policy. A
- * registry that cannot be reached falls back to the local image (with a
- * warning); no image at all is an error raised before anything is removed.
+ * Step 1 of a rebuild, before anything of the workspace is touched: the image
+ * to run, pulled according to the policy (core/imageReference.ts
+ * pullDecision). A failed or cancelled pull fails the build here, with the
+ * running workspace as it was; there is no silent fallback to an older local
+ * image (`--pull missing` asks for that).
  */
-export async function resolveImage(docker: DockerAdapter, reference: string, policy: PullPolicy, reporter: BuildReporter): Promise<ImageInfo> {
-  const local = policy === 'always' ? undefined : await docker.images.inspect(reference);
-  if (local) {
-    reporter.info(`Using local image ${reference} (${local.id.slice(7, 19)}); pull policy "${policy}".`);
-    return local;
+export async function resolveImage(
+  docker: DockerAdapter,
+  reference: string,
+  policy: PullPolicy | undefined,
+  reporter: BuildReporter,
+  signal?: AbortSignal,
+): Promise<ResolvedImage> {
+  const local = await docker.images.inspect(reference);
+  const decision = pullDecision(reference, policy, local);
+  if (decision === 'missing-never') throw missing(reference, 'the pull policy is "never" and the engine does not have it');
+  const pulled = decision === 'pull';
+  if (pulled) {
+    await reporter.step(`Pull ${reference}`, async () => {
+      if (local) reporter.info(`Checking the registry for a newer ${reference} (pull policy "${policy ?? 'always'}").`);
+      await docker.images.pull(reference, pullProgressReporter(reference, reporter), signal);
+    });
   }
-  if (policy === 'never') throw missing(reference, 'the pull policy is "never"');
-  try {
-    reporter.info(`Pulling ${reference}...`);
-    await docker.images.pull(reference, pullProgressReporter(reporter));
-  } catch (error) {
-    const fallback = await docker.images.inspect(reference);
-    if (fallback) {
-      reporter.warn(`Could not pull ${reference} (${errorMessage(error)}); using the local image ${fallback.id.slice(7, 19)}.`);
-      return fallback;
-    }
-    throw missing(reference, errorMessage(error));
-  }
-  const pulled = await docker.images.inspect(reference);
-  if (!pulled) throw missing(reference, 'the pull reported success but the image is not there');
-  reporter.info(`Pulled ${reference} (${pulled.id.slice(7, 19)}).`);
-  return pulled;
+  return reporter.step('Resolve image', async () => {
+    const image = pulled ? await docker.images.inspect(reference) : local;
+    if (!image) throw missing(reference, 'the pull reported success but the image is not there');
+    const digest = digestFor(reference, image.repoDigests);
+    if (!pulled)
+      reporter.info(`Using the local image${policy ? ` (pull policy "${policy}")` : digest ? '' : ' (built or loaded here: no registry to pull from)'}.`);
+    reporter.info(digest ? `${reference} @ ${digest}` : `${reference} @ ${image.id} (local image, no registry digest)`);
+    return { image, ...(digest ? { digest } : {}), pulled };
+  });
 }
 
 function missing(reference: string, why: string): DrydockError {
@@ -38,16 +53,4 @@ function missing(reference: string, why: string): DrydockError {
     `image: ${reference} is not available (${why}); check the name and tag, \`docker login\` for a private registry, or build/load it locally. Nothing was changed.`,
     'image',
   );
-}
-
-/** Pull progress as log lines: one per layer state change, not one per byte update. */
-function pullProgressReporter(reporter: BuildReporter): (progress: PullProgress) => void {
-  const lastStatus = new Map<string, string>();
-  return (progress) => {
-    const key = progress.layer ?? '';
-    if (lastStatus.get(key) === progress.status) return;
-    lastStatus.set(key, progress.status);
-    const size = progress.total ? ` (${(progress.total / 1024 / 1024).toFixed(1)} MB)` : '';
-    reporter.info(progress.layer ? `${progress.layer}: ${progress.status}${size}` : progress.status);
-  };
 }

@@ -1,9 +1,11 @@
 import { DrydockError, isDrydockError } from '../../core/errors';
 import { LABEL, containerName, homeDir, homeVolumeName, ownerOf, ownershipLabels } from '../../core/names';
 import { specLabel } from '../../core/specLabel';
+import type { PullPolicy } from '../../core/imageReference';
 import { parsePasswd, resolveWorkspaceUser, type PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, ImageInfo } from '../../docker/adapter';
+import type { BuildCancel } from './buildCancel';
 import type { BuildReporter } from './buildReporter';
 import { resolveImage } from './imageResolver';
 import type { InsideAccess, InsideBuild, RebuildOutcome, HookStage } from './types';
@@ -32,6 +34,10 @@ export interface RebuildOptions {
   stopGraceSeconds: number;
   /** /etc/passwd per image id: images are content-addressed, so it never goes stale. */
   passwdCache: Map<string, PasswdEntry[]>;
+  /** This build's pull policy, over the workspace's (`drydock rebuild --pull never`). */
+  pull?: PullPolicy;
+  /** Honoured until the old container is touched. */
+  cancel?: BuildCancel;
 }
 
 /**
@@ -45,12 +51,22 @@ export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpe
   const started = Date.now();
   const { reporter } = options;
   const old = await managedContainer(docker, options.ownership, spec.name);
-  const image = await reporter.step('Resolve image', () => resolveImage(docker, spec.image, spec.pullPolicy, reporter));
+  const resolved = await resolveImage(docker, spec.image, options.pull ?? spec.pullPolicy, reporter, options.cancel?.signal);
+  const { image } = resolved;
   const user = await resolveUser(docker, image, spec, options);
   const home = homeDir(user.name);
+  // Everything above only read and pulled; from here on the workspace changes, and a cancel is refused.
+  options.cancel?.commit();
   await reporter.step('Prepare home volume', () => ensureHomeVolume(docker, options.ownership, spec, reporter));
 
-  const base = { buildId: options.buildId, imageId: image.id, user: user.name, warnings: [] as string[] };
+  const base = {
+    buildId: options.buildId,
+    imageId: image.id,
+    ...(resolved.digest ? { imageDigest: resolved.digest } : {}),
+    pulled: resolved.pulled,
+    user: user.name,
+    warnings: [] as string[],
+  };
   let containerId: string | undefined;
   let inside: InsideBuild | undefined;
   try {

@@ -53,6 +53,10 @@ export interface RebuildOutcome {
   state: Extract<WorkspaceState, 'running' | 'failed'>;
   containerId?: string;
   imageId: string;
+  /** The registry digest of the image the build ran; absent for an image built or loaded on the engine. */
+  imageDigest?: string;
+  /** Whether the build asked the registry for the latest (so `imageDigest` was current then). */
+  pulled: boolean;
   user: string;
   warnings: string[];
   /** Why the build failed; the container is kept for debugging when one was created. */

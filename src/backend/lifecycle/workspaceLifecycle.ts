@@ -1,13 +1,21 @@
 import { DrydockError } from '../../core/errors';
 import { INSIDE_CONTROL_DIR, insideCommandPath } from '../../core/insideCommand';
 import { LABEL, containerName, homeDir, homeVolumeName, ownerOf } from '../../core/names';
+import type { PullPolicy } from '../../core/imageReference';
 import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, FileChange } from '../../docker/adapter';
+import type { BuildCancel } from './buildCancel';
 import { silentReporter, type BuildReporter } from './buildReporter';
 import { WorkspaceLocks } from './workspaceLocks';
 import { ensureHomeVolume, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
 import type { InsideAccess, RebuildOutcome, HookStage, WorkspaceObservation } from './types';
+
+/** What one build may carry besides the spec: its own pull policy and a cancel switch. */
+export interface BuildControl {
+  pull?: PullPolicy;
+  cancel?: BuildCancel;
+}
 
 export interface LifecycleOptions {
   ownership: Ownership;
@@ -42,13 +50,15 @@ export class WorkspaceLifecycle {
   }
 
   /** Refused with `busy` while this workspace builds, stops or is deleted. */
-  async rebuild(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter = silentReporter): Promise<RebuildOutcome> {
+  async rebuild(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter = silentReporter, control: BuildControl = {}): Promise<RebuildOutcome> {
     const release = this.locks.acquire(spec.name, 'building');
     try {
       return await rebuildWorkspace(this.docker, spec, {
         ownership: this.ownership,
         buildId,
         reporter,
+        ...(control.pull ? { pull: control.pull } : {}),
+        ...(control.cancel ? { cancel: control.cancel } : {}),
         ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
         ...(this.options.inside ? { inside: this.options.inside } : {}),
         stopGraceSeconds: this.stopGrace(),

@@ -29,6 +29,8 @@ export const buildSummarySchema = v.object({
   finishedAt: v.optional(v.string()),
   message: v.optional(v.string()),
   warnings: v.optional(v.array(v.string())),
+  /** The registry digest of the image this build ran (absent: a local image, or refused before resolving). */
+  imageDigest: v.optional(v.string()),
 });
 
 const recordSchema = v.object({
@@ -39,6 +41,10 @@ const recordSchema = v.object({
   lastBuild: v.optional(buildSummarySchema),
   builtAt: v.optional(v.string()),
   containerId: v.optional(v.string()),
+  /** The image of the last build that got under way: its id, and its registry digest when it came from one. */
+  image: v.optional(v.object({ id: v.string(), digest: v.optional(v.string()) })),
+  /** The last check of the registry for the workspace's tag (HEAD of its manifest): what the tag's digest was then, or why it could not be read. */
+  updateCheck: v.optional(v.object({ reference: v.string(), checkedAt: v.string(), latestDigest: v.optional(v.string()), error: v.optional(v.string()) })),
   /** Something the user should know about the workspace's state, such as a stop made outside Drydock. */
   notice: v.optional(v.string()),
   /** The user's auto-off setting: 'inherit', 'off' or a duration such as '90m'. */

@@ -1,7 +1,8 @@
 import { DrydockError, errorMessage } from '../../core/errors';
+import { parseImageReference, type PullPolicy } from '../../core/imageReference';
 import { parseWorkspaceSpec, type SpecInput, type WorkspaceSpec } from '../../core/spec';
 import { shownState, transition, type ObservedState, type WorkspaceEvent, type WorkspaceState } from '../../core/state';
-import type { DockerAdapter, FileChange } from '../../docker/adapter';
+import type { DockerAdapter, FileChange, LocalImage } from '../../docker/adapter';
 import { BuildRunner, type BuildHandle } from '../builds/buildRunner';
 import type { BuildLogStore } from '../builds/logStore';
 import type { DotfilesCache } from '../hooks/dotfilesCache';
@@ -134,19 +135,52 @@ export class WorkspaceService {
    * kept only if the build gets under way; the handle's `finished` resolves
    * with the build's summary once the record shows its end.
    */
-  rebuild(name: string, changes: Partial<SpecInput>): BuildHandle<BuildSummary> {
+  rebuild(name: string, changes: Partial<SpecInput>, pull?: PullPolicy): BuildHandle<BuildSummary> {
     const record = this.require(name);
     const engine = this.requireEngine();
     const input: SpecInput = { ...record.spec, ...changes, name };
-    return this.startBuild(record, input, parseWorkspaceSpec(input, { cpus: engine.hostCpus, memoryBytes: engine.hostMemoryBytes }));
+    return this.startBuild(record, input, parseWorkspaceSpec(input, { cpus: engine.hostCpus, memoryBytes: engine.hostMemoryBytes }), pull);
   }
 
-  private startBuild(record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec): BuildHandle<BuildSummary> {
+  /** The engine's tagged images, newest first. */
+  localImages(): Promise<LocalImage[]> {
+    return this.requireEngine().docker.images.list();
+  }
+
+  /** Cancels the running build while it only pulls (see BuildRunner.cancel). */
+  cancelBuild(name: string): void {
+    this.require(name);
+    this.requireEngine().runner.cancel(name);
+  }
+
+  /**
+   * Asks the registry (one HEAD of the manifest, nothing pulled) what the
+   * workspace's tag points at now, and keeps the answer: the views compare it
+   * with the digest the workspace runs. A digest-pinned or local-only image
+   * has nothing to check. A failed check is kept with its reason, never thrown.
+   */
+  async checkUpdate(name: string): Promise<void> {
+    const record = this.require(name);
+    const { docker } = this.requireEngine();
+    const reference = this.specOf(record)?.image;
+    if (!reference || parseImageReference(reference).digest || !record.image?.digest) return;
+    const check: NonNullable<WorkspaceRecord['updateCheck']> = { reference, checkedAt: new Date().toISOString() };
+    try {
+      check.latestDigest = await docker.images.remoteDigest(reference);
+    } catch (error) {
+      check.error = errorMessage(error);
+    }
+    if (!this.records.has(name)) return;
+    record.updateCheck = check;
+    await this.changed(record, 'durable');
+  }
+
+  private startBuild(record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec, pull?: PullPolicy): BuildHandle<BuildSummary> {
     const engine = this.requireEngine();
     // Only off, running and failed workspaces can build; a refused build goes back to where it was.
     const before = record.state as ObservedState;
     const building = transition(record.state, 'build', undefined, record.name);
-    const build = engine.runner.start(spec);
+    const build = engine.runner.start(spec, pull);
     const name = record.name;
     build.log.subscribe((entry) => this.deps.events.emit({ type: 'build-log', workspace: name, buildId: build.id, entry }));
     build.log.onWriteError((error) => {
@@ -165,6 +199,11 @@ export class WorkspaceService {
         this.parsedSpecs.set(input, spec);
         record.state = transition(record.state, outcome.state === 'running' ? 'built' : 'buildFailed');
         lastBuild.status = outcome.state;
+        if (outcome.imageDigest) lastBuild.imageDigest = outcome.imageDigest;
+        record.image = { id: outcome.imageId, ...(outcome.imageDigest ? { digest: outcome.imageDigest } : {}) };
+        // A pull just asked the registry: that is as fresh as an update check.
+        if (outcome.pulled && outcome.imageDigest)
+          record.updateCheck = { reference: spec.image, checkedAt: lastBuild.finishedAt!, latestDigest: outcome.imageDigest };
         if (outcome.containerId) record.containerId = outcome.containerId;
         if (outcome.state === 'running') {
           record.builtAt = lastBuild.finishedAt;
@@ -172,8 +211,8 @@ export class WorkspaceService {
         }
         if (outcome.warnings.length > 0) lastBuild.warnings = outcome.warnings;
       } else {
-        // Refused before anything changed (a missing image, say): the workspace is as it was.
-        lastBuild.status = 'failed';
+        // Refused or cancelled before anything changed (a missing image, say): the workspace is as it was.
+        lastBuild.status = error?.code === 'interrupted' ? 'interrupted' : 'failed';
         record.state = transition(record.state, 'reconcile', before);
       }
       if (error) lastBuild.message = error.message;
