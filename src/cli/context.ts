@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveLocations, type BackendLocations } from '../api/locations';
 import type { DrydockClient } from '../client/drydockClient';
 import { isDrydockError } from '../core/errors';
+import type { PullPolicy } from '../core/imageReference';
 import type { SpecInput } from '../core/spec';
 import { VERSION } from '../core/version';
 
@@ -13,6 +14,8 @@ export interface CommandContext {
   backend: () => Promise<DrydockClient>;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Raw stdout, no newline added: a live progress line on a terminal. */
+  write: (text: string) => void;
   isTty: boolean;
   /** Whether a person can answer a question: stdin is a terminal. Elsewhere what needs a yes needs --yes. */
   canAsk: boolean;
@@ -55,6 +58,7 @@ export function createContext(args: string[]): CommandContext {
       )),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    write: (text) => process.stdout.write(text),
     // Asked when needed, of the descriptors: node:tty or process.stdin loaded up front cost every command's start.
     get isTty() {
       return terminal(1);
@@ -130,3 +134,12 @@ export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')).join('\n');
 }
+
+/** `--pull`, checked here because the API takes only the three policies. */
+export function pullPolicy(text: string): PullPolicy {
+  const policy = PULL_POLICIES.find((candidate) => candidate === text);
+  if (!policy) throw new UsageError(`--pull ${text}: give always, missing or never`);
+  return policy;
+}
+
+const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];

@@ -11,7 +11,8 @@ export class BuildOutput implements vscode.Disposable {
 
   constructor(connection: BackendConnection) {
     this.subscription = connection.onEvent((event) => {
-      if (event.type !== 'build-log') return;
+      // Progress lines are for the notification; the channel gets the log's own condensed lines.
+      if (event.type !== 'build-log' || event.entry.kind === 'progress') return;
       const channel = this.channel(event.workspace);
       if (event.entry.kind === 'step-start' && event.entry.seq <= 1) channel.appendLine(`--- build ${event.buildId} ---`);
       const line = formatEntry(event.entry);

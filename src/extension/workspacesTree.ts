@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { WorkspaceView } from '../api/views';
 import { busyText } from '../core/busy';
+import { shortDigest } from '../core/imageReference';
 import type { BackendConnection, ConnectionState } from './backendConnection';
 import { timeLeft } from './timeLeft';
 import type { WorkspaceCache } from './workspaceCache';
@@ -78,11 +79,8 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
     const left = workspace.deadline ? timeLeft(Date.parse(workspace.deadline) - Date.now()) : undefined;
     // While something holds it busy, that is what keeps it running: the deadline waits for it.
     const busy = workspace.busy?.[0];
-    item.description = busy
-      ? `${workspace.state} · ${busyText(busy.holder, Date.parse(busy.since), Date.now())}`
-      : left
-        ? `${workspace.state} · ${left} left`
-        : workspace.state;
+    const update = workspace.update?.available ? ' · update available' : '';
+    item.description = `${busy ? `${workspace.state} · ${busyText(busy.holder, Date.parse(busy.since), Date.now())}` : left ? `${workspace.state} · ${left} left` : workspace.state}${update}`;
     item.contextValue = `workspace-${workspace.state}`;
     item.tooltip = tooltip(workspace);
     return item;
@@ -104,9 +102,11 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
     const busy = (workspace.busy ?? []).map((lease) =>
       detail('Busy', busyText(lease.holder, Date.parse(lease.since), Date.now()).slice('busy: '.length), 'sync'),
     );
+    const rebuild = { title: 'Rebuild to update', command: 'drydock.rebuild', arguments: [workspace.name] };
     return [
       ...busy,
-      detail('Image', workspace.image, 'package'),
+      detail('Image', workspace.imageDigest ? `${workspace.image} @ ${shortDigest(workspace.imageDigest)}` : workspace.image, 'package'),
+      ...(workspace.update?.available ? [detail('Update', 'available: rebuild to update', 'arrow-circle-up', rebuild)] : []),
       detail('Home', workspace.homeVolume, 'home'),
       detail('Resources', `${workspace.cpus !== undefined ? `${workspace.cpus} CPU` : 'any CPU'} · ${workspace.memory ?? 'any memory'}`, 'dashboard'),
       detail(
@@ -183,6 +183,8 @@ function sentence(text: string): string {
 
 function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
   const lines = [`**${workspace.name}** — ${workspace.state}`, '', `Image: \`${workspace.image}\``, `Home: \`${workspace.homeVolume}\``];
+  if (workspace.imageDigest) lines.push(`Digest: \`${workspace.imageDigest}\``);
+  if (workspace.update?.available) lines.push(`Update available: the tag now points at \`${workspace.update.latestDigest ?? '?'}\`; rebuild to take it`);
   if (workspace.notice) lines.push(`Note: ${workspace.notice}`);
   if (workspace.deadline) lines.push(`Stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}`);
   // A holder is a command typed inside the workspace: shown as text, never as Markdown (no links, no images).

@@ -25,12 +25,11 @@ function assertInvalid(fn: () => unknown, field: string, ...fragments: string[])
 }
 
 void describe('parseWorkspaceSpec: defaults', () => {
-  void it('fills env and pullPolicy and adds nothing else', () => {
+  void it('fills env and adds nothing else (no pull policy: the default decides, see imageReference.test.ts)', () => {
     assert.deepEqual(parseWorkspaceSpec(MINIMAL, LIMITS), {
       name: 'api',
       image: 'ubuntu:24.04',
       env: {},
-      pullPolicy: 'missing',
       configurePath: '/coder/configure',
       hookTimeoutMs: 600_000,
       secrets: [],

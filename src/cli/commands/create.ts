@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
 import { followOrReplay } from '../../client/buildFollower';
-import { formatEntry } from '../../client/buildLogFormat';
 import { parseEnvPairs } from '../../core/envPairs';
-import type { PullPolicy, SpecInput } from '../../core/spec';
-import { UsageError, parse, printJson, requireName, specChanges, type Command } from '../context';
-
-const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
+import type { SpecInput } from '../../core/spec';
+import { buildPrinter } from '../buildPrinter';
+import { UsageError, parse, printJson, pullPolicy, requireName, specChanges, type Command } from '../context';
 
 export const create: Command = {
   usage: `drydock create NAME --image IMAGE [--user U] [--cpus N] [--memory SIZE]
@@ -15,6 +13,12 @@ export const create: Command = {
 
 Creates the workspace and its home volume, then builds it (unless --no-build),
 following the build log. The exit code is the build's result.
+
+--pull is the workspace's pull policy for every build: always (the default for
+a tag: each build pulls the tag's latest; an image built or loaded on this
+engine is used as is), missing (pull only when the engine lacks it) or never.
+A digest-pinned image (NAME@sha256:...) is pulled only when missing.
+Credentials are the docker CLI's (docker login, credential helpers).
 
 Examples:
   drydock create api --image ubuntu:24.04 --user dev --cpus 2 --memory 4g
@@ -57,13 +61,7 @@ Examples:
       return 0;
     }
     const quiet = (): void => undefined;
-    const status = await followOrReplay(
-      client,
-      name,
-      created.buildId,
-      values.json ? quiet : (entry) => context.out(formatEntry(entry)),
-      values.json ? quiet : context.out,
-    );
+    const status = await followOrReplay(client, name, created.buildId, values.json ? quiet : buildPrinter(context), values.json ? quiet : context.out);
     if (values.json) printJson(context, await client.workspace(name));
     return status === 'running' ? 0 : 1;
   },
@@ -75,13 +73,6 @@ export function parseSecret(text: string): { source: string; target: string; mod
   if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1])
     throw new UsageError(`--secret ${text}: write it as SRC:TARGET[:MODE], e.g. ~/.netrc:.netrc:0600`);
   return { source: resolve(parts[0]), target: parts[1], ...(parts[2] ? { mode: parts[2] } : {}) };
-}
-
-/** `--pull`, checked here because the spec's type takes only the three policies. */
-function pullPolicy(text: string): PullPolicy {
-  const policy = PULL_POLICIES.find((candidate) => candidate === text);
-  if (!policy) throw new UsageError(`--pull ${text}: give always, missing or never`);
-  return policy;
 }
 
 /** A relative dotfiles path is a local repository, made absolute for the backend. */

@@ -1,5 +1,5 @@
 import { followBuild } from '../../client/buildFollower';
-import { formatEntry } from '../../client/buildLogFormat';
+import { buildPrinter } from '../buildPrinter';
 import { isDrydockError } from '../../core/errors';
 import { parse, requireName, type Command } from '../context';
 
@@ -19,7 +19,7 @@ Examples:
     const client = await context.backend();
     if (values.follow) {
       try {
-        const status = await followBuild(client, name, (entry) => context.out(formatEntry(entry)));
+        const status = await followBuild(client, name, buildPrinter(context));
         return status === 'running' ? 0 : 1;
       } catch (error) {
         if (!isDrydockError(error, 'not_found')) throw error;

@@ -1,16 +1,24 @@
 import { parse, printJson, table, type Command } from '../context';
+import { updateColumn } from '../imageLines';
 
 export const ls: Command = {
-  usage: `drydock ls [--json]
+  usage: `drydock ls [--check] [--json]
 
-List every workspace with its state, image and last build.
+List every workspace with its state, image, whether an update of its image is
+available, and its last build. UPDATE is "available" when the registry's tag
+has moved since the image the workspace was built from (rebuild to take it),
+"-" when not, "?" when the registry could not be asked, and empty before the
+first check. --check asks each registry now (a manifest HEAD, nothing pulled).
 
 Examples:
   drydock ls
+  drydock ls --check
   drydock ls --json | jq '.[].name'`,
   async run(context) {
-    const { values } = parse(context.args, { json: { type: 'boolean' } }, false);
-    const workspaces = await (await context.backend()).listWorkspaces();
+    const { values } = parse(context.args, { json: { type: 'boolean' }, check: { type: 'boolean' } }, false);
+    const client = await context.backend();
+    let workspaces = await client.listWorkspaces();
+    if (values.check) workspaces = await Promise.all(workspaces.map((workspace) => client.checkUpdate(workspace.name)));
     if (values.json) {
       printJson(context, workspaces);
       return 0;
@@ -19,12 +27,13 @@ Examples:
       context.out('No workspaces yet. Create one with `drydock create NAME --image IMAGE`.');
       return 0;
     }
-    const rows = [['NAME', 'STATE', 'IMAGE', 'LAST BUILD']];
+    const rows = [['NAME', 'STATE', 'IMAGE', 'UPDATE', 'LAST BUILD']];
     for (const workspace of workspaces)
       rows.push([
         workspace.name,
         workspace.state,
         workspace.image,
+        updateColumn(workspace),
         workspace.lastBuild ? `${workspace.lastBuild.status} ${workspace.lastBuild.finishedAt ?? workspace.lastBuild.startedAt}` : '-',
       ]);
     context.out(table(rows));

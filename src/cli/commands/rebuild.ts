@@ -1,18 +1,25 @@
 import { followOrReplay } from '../../client/buildFollower';
-import { formatEntry } from '../../client/buildLogFormat';
 import type { DrydockClient } from '../../client/drydockClient';
 import { errorMessage } from '../../core/errors';
-import { UsageError, parse, requireName, specChanges, type Command, type CommandContext } from '../context';
+import type { PullPolicy } from '../../core/imageReference';
+import { buildPrinter } from '../buildPrinter';
+import { UsageError, parse, pullPolicy, requireName, specChanges, type Command, type CommandContext } from '../context';
 
 export const rebuild: Command = {
-  usage: `drydock rebuild NAME [--image IMAGE] [--cpus N] [--memory SIZE] [--yes]
-drydock rebuild --all [--yes]
+  usage: `drydock rebuild NAME [--image IMAGE] [--cpus N] [--memory SIZE] [--pull POLICY] [--yes]
+drydock rebuild --all [--pull POLICY] [--yes]
 
 Everything outside /home/<user> is replaced by the image's; home is kept byte
 for byte. Without --yes it first lists what the rebuild would discard (files
 changed outside home): in a terminal it asks; elsewhere (stdin not a terminal)
 it refuses (exit 2) unless nothing would be lost. Follows the build log; the
 exit code is the build's result.
+
+The image is pulled first, before anything of the running workspace changes:
+a pull that fails (registry down, credentials refused, unknown tag) fails the
+build and the workspace keeps running as it was. --pull always|missing|never
+overrides the workspace's pull policy for this build only. Ctrl-C during the
+pull cancels the build (nothing changed); later it only stops following.
 
 --all rebuilds every workspace, one at a time, and reports each result (exit
 1 if any failed). Without --yes off a terminal it rebuilds nothing if any of
@@ -21,7 +28,8 @@ them would lose changes.
 Examples:
   drydock rebuild api
   drydock rebuild --all --yes
-  drydock rebuild api --image ubuntu:24.04 --cpus 4 --memory 8g --yes`,
+  drydock rebuild api --image ubuntu:24.04 --cpus 4 --memory 8g --yes
+  drydock rebuild api --pull never --yes`,
   async run(context) {
     const { values, positionals } = parse(context.args, {
       image: { type: 'string' },
@@ -29,10 +37,12 @@ Examples:
       memory: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
       all: { type: 'boolean' },
+      pull: { type: 'string' },
     });
     const changes = await specChanges(values);
+    const pull = values.pull !== undefined ? pullPolicy(values.pull) : undefined;
     const client = await context.backend();
-    if (values.all) return rebuildAll(context, Boolean(values.yes));
+    if (values.all) return rebuildAll(context, Boolean(values.yes), pull);
     const name = requireName(positionals);
     if (!values.yes) {
       const lost = await discarded(client, name);
@@ -42,13 +52,13 @@ Examples:
         return 1;
       }
     }
-    const started = await client.rebuild(name, changes);
+    const started = await client.rebuild(name, changes, pull);
     const status = await follow(context, client, name, started.buildId);
     return status === 'running' ? 0 : 1;
   },
 };
 
-async function rebuildAll(context: CommandContext, yes: boolean): Promise<number> {
+async function rebuildAll(context: CommandContext, yes: boolean, pull: PullPolicy | undefined): Promise<number> {
   const client = await context.backend();
   const workspaces = await client.listWorkspaces();
   if (!yes && !context.canAsk) {
@@ -70,7 +80,7 @@ async function rebuildAll(context: CommandContext, yes: boolean): Promise<number
     }
     context.out(`### ${workspace.name}`);
     try {
-      const started = await client.rebuild(workspace.name);
+      const started = await client.rebuild(workspace.name, {}, pull);
       results.push(`${workspace.name}: ${await follow(context, client, workspace.name, started.buildId)}`);
     } catch (error) {
       results.push(`${workspace.name}: failed (${errorMessage(error)})`);
@@ -80,9 +90,24 @@ async function rebuildAll(context: CommandContext, yes: boolean): Promise<number
   return results.some((line) => !/: (running|skipped)$/.test(line)) ? 1 : 0;
 }
 
-/** Prints the build as it runs (or its log, if it already ended) and resolves with its status. */
-function follow(context: CommandContext, client: DrydockClient, name: string, buildId: string): Promise<string> {
-  return followOrReplay(client, name, buildId, (entry) => context.out(formatEntry(entry)), context.out);
+/**
+ * Prints the build as it runs (or its log, if it already ended) and resolves
+ * with its status. The first Ctrl-C asks the backend to cancel (honoured
+ * while the build pulls); the second stops following.
+ */
+async function follow(context: CommandContext, client: DrydockClient, name: string, buildId: string): Promise<string> {
+  let interrupts = 0;
+  const onInterrupt = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    context.err('Cancelling the build (Ctrl-C again stops following; the build then goes on)...');
+    client.cancelBuild(name).catch((error: unknown) => context.err(`Not cancelled: ${errorMessage(error)}`));
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await followOrReplay(client, name, buildId, buildPrinter(context), context.out);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
 }
 
 /** What rebuilding one workspace would discard: its files changed outside home. */

@@ -1,16 +1,24 @@
 import { busyText } from '../../core/busy';
 import { parse, printJson, requireName, type Command } from '../context';
+import { imageLine, updateLine } from '../imageLines';
 
 export const status: Command = {
-  usage: `drydock status NAME [--json]
+  usage: `drydock status NAME [--check] [--json]
+
+Image shows the reference and the registry digest the last build ran.
+Update says whether the registry's tag has moved since: known from the last
+pull or check (the backend checks each tag at most daily, with a manifest
+HEAD only); --check asks the registry now.
 
 Examples:
   drydock status api
+  drydock status api --check
   drydock status api --json`,
   async run(context) {
-    const { values, positionals } = parse(context.args, { json: { type: 'boolean' } });
+    const { values, positionals } = parse(context.args, { json: { type: 'boolean' }, check: { type: 'boolean' } });
     const name = requireName(positionals);
-    const workspace = await (await context.backend()).workspace(name);
+    const client = await context.backend();
+    const workspace = values.check ? await client.checkUpdate(name) : await client.workspace(name);
     if (values.json) {
       printJson(context, workspace);
       return 0;
@@ -18,7 +26,8 @@ Examples:
     const lines: [string, string | undefined][] = [
       ['Workspace', workspace.name],
       ['State', workspace.notice ? `${workspace.state}: ${workspace.notice}` : workspace.state],
-      ['Image', workspace.image],
+      ['Image', imageLine(workspace)],
+      ['Update', updateLine(workspace)],
       ['User', workspace.user ?? '(the image USER)'],
       ['CPUs', workspace.cpus !== undefined ? String(workspace.cpus) : 'no limit'],
       ['Memory', workspace.memory ?? 'no limit'],

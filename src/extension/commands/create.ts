@@ -72,12 +72,33 @@ export async function createWorkspace(context: CommandContext): Promise<void> {
   }
 }
 
+/**
+ * The image: typed, or picked from the engine's own images (newest first)
+ * and those of existing workspaces. A local image built or loaded on the
+ * engine is used as is; one from a registry is pulled fresh on each build.
+ */
 async function pickImage(context: CommandContext, fallback: string): Promise<string | undefined> {
   const known = [...new Set(context.cache.all().map((workspace) => workspace.image))];
+  const local = await (await api(context)).images().catch(() => []);
   const pick = vscode.window.createQuickPick();
   pick.title = 'Create Workspace (2/5): image';
   pick.placeholder = 'Type an image reference (e.g. ubuntu:24.04) or pick one';
-  pick.items = [...(fallback ? [fallback] : []), ...known].map((label) => ({ label }));
+  const seen = new Set<string>();
+  const item = (label: string, description?: string): vscode.QuickPickItem[] => {
+    if (seen.has(label)) return [];
+    seen.add(label);
+    return [{ label, ...(description ? { description } : {}) }];
+  };
+  pick.items = [
+    ...(fallback ? item(fallback, 'default') : []),
+    ...known.flatMap((label) => item(label, 'used by a workspace')),
+    ...local.flatMap((image) =>
+      item(
+        image.reference,
+        `${image.fromRegistry ? 'local copy, pulled fresh on build' : 'local image'} · ${(image.sizeBytes / 1024 / 1024).toFixed(0)} MB · ${new Date(image.createdAt).toLocaleDateString()}`,
+      ),
+    ),
+  ];
   pick.value = fallback;
   return new Promise((resolve) => {
     pick.onDidAccept(() => {

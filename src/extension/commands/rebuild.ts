@@ -1,7 +1,13 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import { api, chooseWorkspace, reportError, type CommandContext } from './context';
 
-/** Rebuild: shows what will be lost outside home and asks in a modal first; progress in a notification. */
+/**
+ * Rebuild: shows what will be lost outside home and asks in a modal first
+ * ("Rebuild Without Pulling" keeps the engine's copy of the image); progress,
+ * the pull's included, in a notification whose Cancel stops the build while
+ * it pulls (the workspace stays as it was).
+ */
 export async function rebuildWorkspace(context: CommandContext, argument: unknown): Promise<void> {
   const name = await chooseWorkspace(context, argument, 'Workspace to rebuild', (state) => state !== 'building');
   if (!name) return;
@@ -13,16 +19,22 @@ export async function rebuildWorkspace(context: CommandContext, argument: unknow
       changes.length === 0
         ? 'Nothing outside home has changed; home is kept as it is.'
         : `These changes outside home will be lost (home is kept):\n${lost.join('\n')}${changes.length > lost.length ? `\n... and ${changes.length - lost.length} more` : ''}`;
-    const choice = await vscode.window.showWarningMessage(`Rebuild ${name} from its image?`, { modal: true, detail }, 'Rebuild');
-    if (choice !== 'Rebuild') return;
+    const choice = await vscode.window.showWarningMessage(`Rebuild ${name} from its image?`, { modal: true, detail }, 'Rebuild', 'Rebuild Without Pulling');
+    if (!choice) return;
     context.output.reveal(name);
-    const started = await client.rebuild(name, {});
+    const started = await client.rebuild(name, {}, choice === 'Rebuild' ? undefined : 'never');
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Rebuilding ${name}`, cancellable: false },
-      (progress) =>
+      { location: vscode.ProgressLocation.Notification, title: `Rebuilding ${name}`, cancellable: true },
+      (progress, token) =>
         new Promise<void>((resolve) => {
+          token.onCancellationRequested(() => {
+            client
+              .cancelBuild(name)
+              .catch((error: unknown) => void vscode.window.showInformationMessage(`The rebuild of ${name} goes on: ${errorMessage(error)}`));
+          });
           const subscription = context.connection.onEvent((event) => {
-            if (event.type === 'build-log' && event.workspace === name && event.entry.kind === 'step-start') progress.report({ message: event.entry.text });
+            const live = event.type === 'build-log' && event.workspace === name && (event.entry.kind === 'step-start' || event.entry.kind === 'progress');
+            if (live) progress.report({ message: event.entry.text });
             if (
               event.type === 'workspace' &&
               event.workspace.name === name &&
@@ -30,7 +42,9 @@ export async function rebuildWorkspace(context: CommandContext, argument: unknow
               event.workspace.lastBuild.status !== 'building'
             ) {
               subscription.dispose();
-              if (event.workspace.lastBuild.status !== 'running')
+              if (event.workspace.lastBuild.status === 'interrupted')
+                void vscode.window.showInformationMessage(`Rebuild of ${name} cancelled; nothing was changed.`);
+              else if (event.workspace.lastBuild.status !== 'running')
                 reportError(context, `Rebuild of ${name} failed`, new Error(event.workspace.lastBuild.message ?? 'see the output'), name);
               resolve();
             }
