@@ -89,7 +89,7 @@ export async function pullImage(docker: Dockerode, reference: string, onProgress
 }
 
 function cancelled(reference: string): DrydockError {
-  return new DrydockError('interrupted', `the pull of ${reference} was cancelled`);
+  return new DrydockError('interrupted', `the pull of ${reference} was cancelled; nothing was changed`);
 }
 
 /** What went wrong in a pull, in the user's terms: the engine's own words follow in parentheses (they never hold credentials). */

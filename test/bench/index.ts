@@ -7,6 +7,7 @@ import { benchHooks } from './hooks.bench';
 import { benchInside } from './inside.bench';
 import { printSummary } from './measure';
 import { benchRebuild } from './rebuild.bench';
+import { benchRegistry } from './registry.bench';
 
 /**
  * `npm run bench`: every benchmark, against the real Docker engine; figures
@@ -14,20 +15,24 @@ import { benchRebuild } from './rebuild.bench';
  * rounds; DRYDOCK_BENCH_DIST runs another build's bundles (before/after).
  */
 async function main(): Promise<void> {
+  // `npm run bench -- registry`: only the benchmarks named.
+  const only = process.argv.slice(2);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
   const adapter = await connect();
   const image = 'drydock-test/bench:1';
   buildTestImage(image);
   console.log(`# Drydock benchmarks (${rounds} rounds each, medians; Docker at ${adapter.endpointDescription})`);
+  const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
   try {
-    await benchRebuild(adapter, image, rounds);
-    await benchHooks(adapter, image, rounds);
-    await benchFootprint(image, rounds);
-    await benchBackend(image, rounds);
-    await benchInside(image, rounds);
+    if (wanted('rebuild')) await benchRebuild(adapter, image, rounds);
+    if (wanted('registry')) await benchRegistry(adapter, rounds);
+    if (wanted('hooks')) await benchHooks(adapter, image, rounds);
+    if (wanted('footprint')) await benchFootprint(image, rounds);
+    if (wanted('backend')) await benchBackend(image, rounds);
+    if (wanted('inside')) await benchInside(image, rounds);
     printSummary();
     // The extension's figures come from the VS Code host harness (plain ESM, run as its own process).
-    spawnSync(process.execPath, [join(__dirname, '../../../test/host/extensionBench.mjs')], { stdio: 'inherit' });
+    if (wanted('extension')) spawnSync(process.execPath, [join(__dirname, '../../../test/host/extensionBench.mjs')], { stdio: 'inherit' });
   } finally {
     removeImage(image);
   }

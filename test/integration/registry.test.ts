@@ -6,6 +6,7 @@
  * script on PATH). Each failure leaves the running workspace running.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ const USER = 'alice';
 const PASSWORD = `pw-${Date.now().toString(36)}-s3cret`;
 const V1 = 'drydock-test/registry-src:1';
 const V2 = 'drydock-test/registry-src:2';
+const BIG = 'drydock-test/registry-big:1';
 /** Built here and never pushed. */
 const LOCAL = 'drydock-test/registry-local:1';
 const cannot = TestRegistry.cannotStart();
@@ -86,7 +88,7 @@ void describe('images from a real registry (TLS, htpasswd)', { skip: skipOutside
     for (const name of names) removeWorkspaceObjects(name);
     if (stateDir) removeStateDir(stateDir);
     await registry?.stop();
-    for (const reference of [V1, V2, LOCAL, ...(image ? [image, `${registry.host}/team/dev@${digestV1}`] : [])]) removeImage(reference);
+    for (const reference of [V1, V2, LOCAL, BIG, ...(image ? [image, `${registry.host}/team/dev@${digestV1}`] : [])]) removeImage(reference);
     rmSync(configDir, { recursive: true, force: true });
     rmSync(helperDir, { recursive: true, force: true });
   });
@@ -173,6 +175,34 @@ void describe('images from a real registry (TLS, htpasswd)', { skip: skipOutside
     assert.equal(updated.update?.available, false, 'the update is gone once rebuilt');
     assert.equal(dockerExec(`drydock-${workspace}`, 'cat /etc/drydock-version'), 'v2');
     assert.equal((await daemon.client.checkUpdate(workspace)).update?.available, false);
+  });
+
+  void it('cancels a rebuild during its pull and leaves the workspace as it was', async () => {
+    // Big enough (~30 MB) that the pull is still running when the cancel arrives.
+    const big = `${registry.host}/team/big:1`;
+    buildTestImage(BIG, { files: { '/data/blob': randomBytes(22 * 1024 * 1024).toString('base64') } });
+    registry.push(BIG, big, USER, PASSWORD);
+    forgetLocal(big);
+    forgetLocal(BIG);
+    const before = containerId(workspace);
+    const started = await daemon.client.rebuild(workspace, { image: big });
+    await daemon.waitForEvent(
+      (event) => event.type === 'build-log' && event.buildId === started.buildId && event.entry.kind === 'step-start' && event.entry.text.startsWith('Pull '),
+      30_000,
+    );
+    assert.deepEqual(await daemon.client.cancelBuild(workspace), { cancelled: true });
+    const view = await waitFor('the cancelled build to end', 60_000, async () => {
+      const current = await daemon.workspace(workspace);
+      return current.lastBuild?.buildId === started.buildId && current.lastBuild.status !== 'building' ? current : undefined;
+    });
+    assert.equal(view.lastBuild?.status, 'interrupted', view.lastBuild?.message);
+    assert.match(view.lastBuild?.message ?? '', /cancelled; nothing was changed/);
+    assert.equal(view.state, 'running');
+    assert.equal(view.image, image, 'the spec change of a cancelled build is not kept');
+    assert.equal(containerId(workspace), before);
+    assert.equal(dockerExec(`drydock-${workspace}`, 'cat /etc/drydock-version'), 'v2');
+    await assert.rejects(daemon.client.cancelBuild(workspace), /not building/);
+    removeImage(big);
   });
 
   void it('pulls a digest-pinned reference only when it is missing', async () => {

@@ -84,7 +84,8 @@ export class BuildRunner {
     } catch (error) {
       const failure = isDrydockError(error) ? error : new DrydockError('internal', errorMessage(error));
       const status = failure.code === 'interrupted' ? 'interrupted' : 'failed';
-      await log.finish({ status, message: `${failure.message} (nothing was changed)` }).catch(() => undefined);
+      const said = /nothing was changed/i.test(failure.message);
+      await log.finish({ status, message: said ? failure.message : `${failure.message} (nothing was changed)` }).catch(() => undefined);
       return { error: failure };
     } finally {
       this.live.delete(spec.name);

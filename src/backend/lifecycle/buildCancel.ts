@@ -23,7 +23,7 @@ export class BuildCancel {
 
   /** The point of no return. Throws `interrupted` (nothing changed) if a cancel came first. */
   commit(): void {
-    if (this.controller.signal.aborted) throw new DrydockError('interrupted', 'the build was cancelled before it changed anything');
+    if (this.controller.signal.aborted) throw new DrydockError('interrupted', 'the build was cancelled; nothing was changed');
     this.committed = true;
   }
 }
