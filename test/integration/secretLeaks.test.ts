@@ -10,18 +10,27 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DaemonEvent } from '../../src/api/views';
 import { CLI, CliSandbox, pidExited, waitFor, type CliRun } from '../support/cliSandbox';
 import { dockerExec } from '../support/docker';
+import { authEntry, TestRegistry } from '../support/registry';
+import { inCI } from '../support/skips';
 import { buildTestImage, removeImage } from '../support/testImage';
 
 const IMAGE = 'drydock-test/secret-leaks:1';
 
 class Sandbox extends CliSandbox {
+  /** The docker config folder the backend reads registry credentials from. */
+  dockerConfig: string | undefined;
+
+  override get env(): NodeJS.ProcessEnv {
+    return { ...super.env, ...(this.dockerConfig ? { DOCKER_CONFIG: this.dockerConfig } : {}) };
+  }
+
   /** `drydock ARGS...` as a user types it, stdin a pipe (never a TTY); the command must exit 0. */
   ok(args: string[]): Promise<CliRun> {
     const child = spawn(process.execPath, [CLI, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,6 +67,8 @@ void describe('secrets in a real backend', () => {
   const sandbox = new Sandbox();
   const byCli = sandbox.workspace('leakcli');
   const byApi = sandbox.workspace('leakapi');
+  const byRegistry = sandbox.workspace('leakreg');
+  let registry: TestRegistry | undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'drydock-leaks-'));
   const listening = new AbortController();
 
@@ -65,17 +76,36 @@ void describe('secrets in a real backend', () => {
   after(async () => {
     listening.abort();
     await sandbox.cleanup();
+    if (registry) removeImage(`${registry.host}/leak/dev:1`);
+    await registry?.stop();
     removeImage(IMAGE);
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  void it('never puts the bytes of an SSH key or a secret file into daemon.log, state.json, build logs, API answers, events or CLI output', async () => {
+  void it('never puts the bytes of an SSH key, a secret file or a registry password into daemon.log, state.json, build logs, API answers, events or CLI output', async () => {
     // Only the files' contents hold the marker; their names and paths are not secret.
     const marker = `LEAKMARK${randomBytes(16).toString('hex')}`;
     const key = join(scratch, 'id_leak');
     const secretFile = join(scratch, 'token');
     writeFileSync(key, `-----BEGIN OPENSSH PRIVATE KEY-----\n${marker}-key\n-----END OPENSSH PRIVATE KEY-----\n`, { mode: 0o600 });
     writeFileSync(secretFile, `${marker}-file\n`, { mode: 0o600 });
+
+    // A private registry whose password holds the marker: the backend reads it from DOCKER_CONFIG for pulls and update checks.
+    const cannotRegistry = TestRegistry.cannotStart();
+    let registryImage: string | undefined;
+    if (cannotRegistry) {
+      if (inCI) throw new Error(`cannot run under CI: ${cannotRegistry}; .ci/run must provide it`);
+      console.error(`\n!!! secret leaks: NOT CHECKING the registry password: ${cannotRegistry}\n`);
+    } else {
+      registry = await TestRegistry.start({ leaker: `${marker}-registry` });
+      registryImage = `${registry.host}/leak/dev:1`;
+      registry.push(IMAGE, registryImage, 'leaker', `${marker}-registry`);
+      sandbox.dockerConfig = join(scratch, 'docker');
+      mkdirSync(sandbox.dockerConfig);
+      writeFileSync(join(sandbox.dockerConfig, 'config.json'), JSON.stringify({ auths: { [registry.host]: authEntry('leaker', `${marker}-registry`) } }), {
+        mode: 0o600,
+      });
+    }
 
     const seen: Seen[] = [];
     const answer = <T>(where: string, value: T): T => {
@@ -105,6 +135,19 @@ void describe('secrets in a real backend', () => {
       await sandbox.client.rebuild(byApi, { sshKey: key, secrets: [{ source: secretFile, target: '.netrc' }] }),
     );
     answer('workspace after its build', await sandbox.waitForBuild(byApi, rebuilt.buildId));
+
+    if (registryImage) {
+      // A pull with the password, a refused one (a wrong password with the marker in it), and update checks.
+      await cli(['create', byRegistry, '--image', registryImage]);
+      const wrong = join(sandbox.dockerConfig ?? '', 'config.json');
+      writeFileSync(wrong, JSON.stringify({ auths: { [registry?.host ?? '']: authEntry('leaker', `${marker}-wrong`) } }));
+      const refused = answer('POST rebuild with a wrong registry password', await sandbox.client.rebuild(byRegistry, {}));
+      const failed = answer('workspace after the refused pull', await sandbox.waitForBuild(byRegistry, refused.buildId));
+      assert.match(failed.lastBuild?.message ?? '', /refused the credentials/);
+      await cli(['ls', '--check']);
+      await cli(['status', byRegistry, '--check']);
+      await cli(['logs', byRegistry]);
+    }
 
     // The secrets did get in, so there was something to leak.
     for (const name of [byCli, byApi]) {
@@ -146,7 +189,7 @@ void describe('secrets in a real backend', () => {
     // What the backend wrote to disk: daemon.log, state.json (flushed by a clean stop) and the build log files.
     await sandbox.stopDaemon();
     const files = [sandbox.locations.daemonLog, sandbox.locations.stateFile];
-    for (const name of [byCli, byApi]) {
+    for (const name of registryImage ? [byCli, byApi, byRegistry] : [byCli, byApi]) {
       const dir = join(sandbox.locations.logsDir, name);
       for (const file of readdirSync(dir)) files.push(join(dir, file));
     }
