@@ -66,12 +66,14 @@ export async function pullImage(docker: Dockerode, reference: string, onProgress
       stream.destroy?.();
       reject(cancelled(reference));
     };
+    // A cancel may have come while the engine was answering: then no abort event will fire any more.
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     docker.modem.followProgress(
       stream,
       (error: Error | null, events: { error?: string }[]) => {
         signal?.removeEventListener('abort', onAbort);
-        if (signal?.aborted) return;
+        if (signal?.aborted) return reject(cancelled(reference));
         const failed = error?.message ?? events.find((event) => event.error)?.error;
         if (failed) reject(pullFailure(reference, registry, Boolean(authconfig), failed));
         else resolve();

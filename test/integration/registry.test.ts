@@ -6,13 +6,14 @@
  * script on PATH). Each failure leaves the running workspace running.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkspaceView } from '../../src/api/views';
-import { waitFor } from '../support/cliSandbox';
+import { CLI, waitFor } from '../support/cliSandbox';
 import { newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
 import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { authEntry, TestRegistry } from '../support/registry';
@@ -53,6 +54,18 @@ void describe('images from a real registry (TLS, htpasswd)', { skip: skipOutside
   };
   const buildLog = async (name: string, view: WorkspaceView): Promise<string> => daemon.client.buildLog(name, view.lastBuild?.buildId ?? '');
   const containerId = (name: string): string => docker(['inspect', '-f', '{{.Id}}', `drydock-${name}`]);
+  /** `drydock ARGS...` against this test's backend; on a terminal (a pseudo-terminal from script(1)) when `tty`. */
+  const cli = (args: string[], tty = false): string => {
+    const env = { ...process.env, DRYDOCK_STATE_DIR: stateDir, DOCKER_CONFIG: configDir };
+    const command = [process.execPath, CLI, ...args];
+    return tty
+      ? execFileSync('script', ['-qec', command.map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' '), '/dev/null'], {
+          env,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : execFileSync(command[0] ?? '', command.slice(1), { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  };
 
   before(async () => {
     registry = await TestRegistry.start({ [USER]: PASSWORD, bob: 'other-password' });
@@ -112,12 +125,15 @@ void describe('images from a real registry (TLS, htpasswd)', { skip: skipOutside
     assert.match(log, new RegExp(`${escape(image)} @ ${digestV1}`));
   });
 
-  void it('pulls with a per-registry credential helper (credHelpers) found on PATH', async () => {
+  void it('pulls with a per-registry credential helper (credHelpers) found on PATH; off a terminal the CLI prints plain lines only', async () => {
     writeConfig({ credHelpers: { [registry.host]: 'drytest' } });
     forgetLocal(image);
-    const view = await build(workspace);
+    const out = cli(['rebuild', workspace, '--yes']);
+    assert.match(out, new RegExp(`==> Pull ${escape(image)}`));
+    assert.ok(!out.includes('\x1b') && !out.includes('\r'), 'no live line off a terminal');
+    assert.doesNotMatch(out, /MB, \d+ of \d+ layers done/, 'progress entries are left out off a terminal');
+    const view = await daemon.workspace(workspace);
     assert.equal(view.state, 'running', view.lastBuild?.message);
-    assert.match(await buildLog(workspace, view), /Pull /);
     assert.equal(view.imageDigest, digestV1);
   });
 
@@ -158,18 +174,33 @@ void describe('images from a real registry (TLS, htpasswd)', { skip: skipOutside
     assert.notEqual(digestV2, digestV1);
     // The push retagged the engine's copy to v2; put it back on v1 (the image the workspace runs), as if v2 were pushed from elsewhere.
     docker(['tag', (await daemon.workspace(workspace)).imageId ?? '', image]);
+    // Nothing of v2 on the engine (its tag, and the digest reference the push left), so the rebuild below downloads it.
+    forgetLocal(V2);
+    forgetLocal(`${registry.host}/team/dev@${digestV2}`);
     const checked = await daemon.client.checkUpdate(workspace);
     assert.equal(checked.update?.available, true, JSON.stringify(checked.update));
     assert.equal(checked.update?.latestDigest, digestV2);
     const listed = await daemon.client.listWorkspaces();
     assert.equal(listed.find((each) => each.name === workspace)?.update?.available, true);
+    const row =
+      cli(['ls'])
+        .split('\n')
+        .find((line) => line.startsWith(workspace)) ?? '';
+    assert.match(row, /running\s+\S+\s+available\s/, `ls shows the update: ${row}`);
+    const status = cli(['status', workspace]);
+    assert.match(status, new RegExp(`Image: +${escape(image)} @ ${digestV1}`));
+    assert.match(status, new RegExp(`Update: +available: the tag now points at ${digestV2}`));
 
     const kept = await build(workspace, 'never');
     assert.equal(kept.state, 'running', kept.lastBuild?.message);
     assert.equal(dockerExec(`drydock-${workspace}`, 'cat /etc/drydock-version'), 'v1', '--pull never keeps the local image');
     assert.doesNotMatch(await buildLog(workspace, kept), /==> \[step\] Pull /);
 
-    const updated = await build(workspace);
+    // Through the CLI on a terminal: the pull's progress is one live line, rewritten in place and cleared.
+    const live = cli(['rebuild', workspace, '--yes'], true);
+    assert.match(live, new RegExp(`\r\x1b\\[2KPulling ${escape(image)}: [\\d.]+ MB of [\\d.]+ MB, \\d+ of \\d+ layers done`));
+    assert.match(live, /=== build running/);
+    const updated = await daemon.workspace(workspace);
     assert.equal(updated.state, 'running', updated.lastBuild?.message);
     assert.equal(updated.imageDigest, digestV2);
     assert.equal(updated.update?.available, false, 'the update is gone once rebuilt');
