@@ -1,4 +1,5 @@
 import { errorMessage } from '../../core/errors';
+import type { WorkspaceRecord } from './records';
 import type { WorkspaceService } from './workspaceService';
 
 /** A workspace's tag is checked at most this often in the background (users can check at any time). */
@@ -34,12 +35,10 @@ export class UpdateChecks {
 
   /** The workspaces due a check now. */
   due(): string[] {
-    return this.service.names().filter((name) => {
-      const record = this.service.record(name);
-      if (!record.image?.digest || record.state === 'building') return false;
-      const last = record.updateCheck ? Date.parse(record.updateCheck.checkedAt) : 0;
-      return !(this.now() - last < UPDATE_CHECK_EVERY_MS);
-    });
+    return dueForUpdateCheck(
+      this.service.names().map((name) => this.service.record(name)),
+      this.now(),
+    );
   }
 
   private schedule(afterMs: number): void {
@@ -61,4 +60,19 @@ export class UpdateChecks {
       if (this.timer) this.schedule(LOOK_EVERY_MS);
     }
   }
+}
+
+/**
+ * Which workspaces the background checks now: those built from a registry
+ * image (a digest to compare with) whose last check or pull is a day old or
+ * more, or was never made; never one that is building (its pull is the check).
+ */
+export function dueForUpdateCheck(records: readonly Pick<WorkspaceRecord, 'name' | 'state' | 'image' | 'updateCheck'>[], now: number): string[] {
+  return records
+    .filter((record) => {
+      if (!record.image?.digest || record.state === 'building') return false;
+      const last = record.updateCheck ? Date.parse(record.updateCheck.checkedAt) : Number.NaN;
+      return !(now - last < UPDATE_CHECK_EVERY_MS);
+    })
+    .map((record) => record.name);
 }
