@@ -8,7 +8,10 @@ import type {
   DaemonEvent,
   ExecStartedView,
   ExecStatusView,
+  DirectoryEntryView,
   FileChangeView,
+  FileStatView,
+  FileWatchEvent,
   Health,
   LocalImageView,
   LeaseView,
@@ -58,12 +61,28 @@ export interface TextEndpoint<P extends string> {
  * A server-sent event stream; each event is one JSON object of type `Event`.
  * A `named` stream's events are `{ event, data }`: the SSE event name and its data.
  */
-export interface StreamEndpoint<P extends string, Event> {
+export interface StreamEndpoint<P extends string, Event, Query extends GenericSchema | undefined = undefined> {
   readonly kind: 'events';
   readonly method: 'GET';
   readonly path: P;
   readonly named: boolean;
-  readonly types?: { event: Event };
+  readonly types?: { event: Event; query: Query };
+}
+
+/** Bytes out, streamed (a file's content, `application/octet-stream`); the query says which. */
+export interface DownloadEndpoint<P extends string, Query extends GenericSchema> {
+  readonly kind: 'download';
+  readonly method: 'GET';
+  readonly path: P;
+  readonly types?: { query: Query };
+}
+
+/** Bytes in, streamed (`application/octet-stream`, any length), JSON out. */
+export interface UploadEndpoint<P extends string, Query extends GenericSchema, Response> {
+  readonly kind: 'upload';
+  readonly method: 'PUT';
+  readonly path: P;
+  readonly types?: { query: Query; response: Response };
 }
 
 /** An HTTP upgrade to a raw byte stream (an exec session's terminal). */
@@ -76,7 +95,9 @@ export interface UpgradeEndpoint<P extends string> {
 export type AnyEndpoint =
   | JsonEndpoint<Method, string, GenericSchema | undefined, unknown, GenericSchema | undefined>
   | TextEndpoint<string>
-  | StreamEndpoint<string, unknown>
+  | StreamEndpoint<string, unknown, GenericSchema | undefined>
+  | DownloadEndpoint<string, GenericSchema>
+  | UploadEndpoint<string, GenericSchema, unknown>
   | UpgradeEndpoint<string>;
 
 const json =
@@ -89,8 +110,14 @@ const json =
   });
 const text = <P extends string>(path: P): TextEndpoint<P> => ({ kind: 'text', method: 'GET', path });
 const events =
-  <Event>() =>
-  <P extends string>(path: P, named = false): StreamEndpoint<P, Event> => ({ kind: 'events', method: 'GET', path, named });
+  <Event, Query extends GenericSchema | undefined = undefined>() =>
+  <P extends string>(path: P, named = false): StreamEndpoint<P, Event, Query> => ({ kind: 'events', method: 'GET', path, named });
+const download =
+  <Query extends GenericSchema>() =>
+  <P extends string>(path: P): DownloadEndpoint<P, Query> => ({ kind: 'download', method: 'GET', path });
+const upload =
+  <Query extends GenericSchema, Response>() =>
+  <P extends string>(path: P): UploadEndpoint<P, Query, Response> => ({ kind: 'upload', method: 'PUT', path });
 const upgrade = <P extends string>(path: P): UpgradeEndpoint<P> => ({ kind: 'upgrade', method: 'POST', path });
 
 type Workspace<T> = { workspace: T };
@@ -129,12 +156,25 @@ export const endpoints = {
   holdLease: json<typeof Schemas.leaseRequestSchema, LeaseView>()('POST', '/v1/workspaces/:name/leases', 201),
   renewLease: json<typeof Schemas.leaseRequestSchema, { expiresAt: string }>()('PUT', '/v1/workspaces/:name/leases/:leaseId'),
   releaseLease: json<undefined, { released: true }>()('DELETE', '/v1/workspaces/:name/leases/:leaseId'),
+
+  statFile: json<undefined, FileStatView, typeof Schemas.filePathQuerySchema>()('GET', '/v1/workspaces/:name/files/stat'),
+  listDirectory: json<undefined, { entries: DirectoryEntryView[] }, typeof Schemas.filePathQuerySchema>()('GET', '/v1/workspaces/:name/files/list'),
+  readFile: download<typeof Schemas.filePathQuerySchema>()('/v1/workspaces/:name/files/content'),
+  writeFile: upload<typeof Schemas.writeFileQuerySchema, { size: number }>()('/v1/workspaces/:name/files/content'),
+  createDirectory: json<typeof Schemas.createDirectoryRequestSchema, { created: string }>()('POST', '/v1/workspaces/:name/files/mkdir'),
+  deleteFile: json<typeof Schemas.deleteFileRequestSchema, { deleted: string }>()('POST', '/v1/workspaces/:name/files/delete'),
+  renameFile: json<typeof Schemas.renameFileRequestSchema, { renamed: string }>()('POST', '/v1/workspaces/:name/files/rename'),
+  watchFiles: events<FileWatchEvent, typeof Schemas.watchQuerySchema>()('/v1/workspaces/:name/files/watch'),
 } as const;
 
 export type Endpoints = typeof endpoints;
 export type EndpointName = keyof Endpoints;
 export type JsonEndpointName = { [K in EndpointName]: Endpoints[K] extends { kind: 'json' } ? K : never }[EndpointName];
 export type StreamEndpointName = { [K in EndpointName]: Endpoints[K] extends { kind: 'events' } ? K : never }[EndpointName];
+export type DownloadEndpointName = { [K in EndpointName]: Endpoints[K] extends { kind: 'download' } ? K : never }[EndpointName];
+export type UploadEndpointName = { [K in EndpointName]: Endpoints[K] extends { kind: 'upload' } ? K : never }[EndpointName];
+/** The endpoints that are not JSON but take a query (streams of bytes or events). */
+export type StreamQueryEndpointName = DownloadEndpointName | UploadEndpointName | StreamEndpointName;
 
 /** `{ name: string; buildId: string }` from '/v1/workspaces/:name/builds/:buildId/log'. */
 export type PathParams<P extends string> = P extends `${string}:${infer Param}/${infer Rest}`
@@ -156,6 +196,10 @@ export type QueryOf<K extends JsonEndpointName> = SchemaInput<TypesOf<K>['query'
 export type ParsedQueryOf<K extends JsonEndpointName> = SchemaOutput<TypesOf<K>['query']>;
 export type ResponseOf<K extends JsonEndpointName> = TypesOf<K>['response'];
 export type EventOf<K extends StreamEndpointName> = NonNullable<Endpoints[K]['types']>['event'];
+type StreamQuerySchema<K extends StreamQueryEndpointName> = NonNullable<Endpoints[K]['types']>['query'];
+export type StreamQueryOf<K extends StreamQueryEndpointName> = SchemaInput<StreamQuerySchema<K>>;
+export type ParsedStreamQueryOf<K extends StreamQueryEndpointName> = SchemaOutput<StreamQuerySchema<K>>;
+export type UploadResponseOf<K extends UploadEndpointName> = NonNullable<Endpoints[K]['types']>['response'];
 
 /** The concrete path of an endpoint, its parameters percent-encoded. */
 export function pathFor(pattern: string, params: Record<string, string>): string {

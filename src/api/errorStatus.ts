@@ -4,6 +4,10 @@ import type { ErrorCode } from '../core/errors';
 export const STATUS_FOR: Record<ErrorCode, number> = {
   invalid_input: 400,
   not_found: 404,
+  exists: 409,
+  no_permission: 403,
+  not_directory: 409,
+  is_directory: 409,
   busy: 409,
   conflict: 409,
   image_missing: 422,

@@ -106,6 +106,21 @@ export const resizeRequestSchema = fields({ columns: count('columns'), rows: cou
 
 export const deleteQuerySchema = fields({ deleteHome: v.optional(v.picklist(['true', 'false'], 'must be "true" or "false".')) }, BODY);
 
+/** Workspace files: paths are absolute in the container; flags in queries are "true" or "false". */
+const containerPath = v.pipe(
+  v.string('give an absolute path in the workspace, such as /home/dev/src.'),
+  v.startsWith('/', 'must be an absolute path in the workspace, such as /home/dev/src.'),
+  v.maxLength(4096, 'is longer than 4096 characters.'),
+);
+const queryFlag = (fallback: 'true' | 'false') => v.optional(v.picklist(['true', 'false'], 'must be "true" or "false".'), fallback);
+
+export const filePathQuerySchema = fields({ path: containerPath }, BODY);
+export const writeFileQuerySchema = fields({ path: containerPath, create: queryFlag('true'), overwrite: queryFlag('true') }, BODY);
+export const watchQuerySchema = fields({ path: containerPath, recursive: queryFlag('false') }, BODY);
+export const createDirectoryRequestSchema = fields({ path: containerPath }, BODY);
+export const deleteFileRequestSchema = fields({ path: containerPath, recursive: v.optional(v.boolean('must be true or false.'), false) }, BODY);
+export const renameFileRequestSchema = fields({ from: containerPath, to: containerPath, overwrite: v.optional(v.boolean('must be true or false.'), false) }, BODY);
+
 export type CreateRequest = v.InferInput<typeof createRequestSchema>;
 export type RebuildRequest = v.InferInput<typeof rebuildRequestSchema>;
 export type AutoOffRequest = v.InferInput<typeof autoOffRequestSchema>;
@@ -116,3 +131,6 @@ export type LeaseRequest = v.InferInput<typeof leaseRequestSchema>;
 export type ExecRequest = v.InferInput<typeof execRequestSchema>;
 export type ResizeRequest = v.InferInput<typeof resizeRequestSchema>;
 export type DeleteQuery = v.InferInput<typeof deleteQuerySchema>;
+export type WriteFileQuery = v.InferInput<typeof writeFileQuerySchema>;
+export type DeleteFileRequest = v.InferInput<typeof deleteFileRequestSchema>;
+export type RenameFileRequest = v.InferInput<typeof renameFileRequestSchema>;

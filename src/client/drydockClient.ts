@@ -10,11 +10,14 @@ import {
   type QueryOf,
   type ResponseOf,
   type StreamEndpointName,
+  type StreamQueryOf,
 } from '../api/endpoints';
 import type { PullPolicy } from '../core/imageReference';
 import type { SpecInput } from '../core/spec';
-import type { ExecRequest, ScheduleRequest } from '../api/schemas';
-import type { BuildStreamEvent, DaemonEvent, WorkspaceView } from '../api/views';
+import type { ExecRequest, ScheduleRequest, WriteFileQuery } from '../api/schemas';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { BuildStreamEvent, DaemonEvent, FileWatchEvent, WorkspaceView } from '../api/views';
 import { Transport } from './transport';
 
 /**
@@ -125,6 +128,37 @@ export class DrydockClient {
   }
   releaseLease(name: string, leaseId: string) {
     return this.call('releaseLease', { name, leaseId }, undefined);
+  }
+
+  /** A workspace's files, as its user: `path` is absolute in the container. */
+  statFile(name: string, path: string) {
+    return this.call('statFile', { name }, undefined, { path });
+  }
+  async listDirectory(name: string, path: string) {
+    return (await this.call('listDirectory', { name }, undefined, { path })).entries;
+  }
+  /** The file's bytes, streamed: refusals (missing, not readable) are thrown before the stream is answered. */
+  readFile(name: string, path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    const query: StreamQueryOf<'readFile'> = { path };
+    return this.transport.download(withQuery(pathFor(endpoints.readFile.path, { name }), query), signal);
+  }
+  async writeFile(name: string, path: string, content: Uint8Array | Readable, options: { create?: boolean; overwrite?: boolean } = {}): Promise<{ size: number }> {
+    const query: WriteFileQuery = { path, create: options.create === false ? 'false' : 'true', overwrite: options.overwrite === false ? 'false' : 'true' };
+    return (await this.transport.upload(withQuery(pathFor(endpoints.writeFile.path, { name }), query), content)) as { size: number };
+  }
+  createDirectory(name: string, path: string) {
+    return this.call('createDirectory', { name }, { path });
+  }
+  deleteFile(name: string, path: string, options: { recursive?: boolean } = {}) {
+    return this.call('deleteFile', { name }, { path, recursive: options.recursive ?? false });
+  }
+  renameFile(name: string, from: string, to: string, options: { overwrite?: boolean } = {}) {
+    return this.call('renameFile', { name }, { from, to, overwrite: options.overwrite ?? false });
+  }
+  /** Changes under `path` until `signal` aborts, the workspace stops (an `ended` event), or the backend goes away. */
+  watchFiles(name: string, path: string, recursive: boolean, onEvent: (event: FileWatchEvent) => void, signal?: AbortSignal): Promise<void> {
+    const query: StreamQueryOf<'watchFiles'> = { path, recursive: recursive ? 'true' : 'false' };
+    return this.transport.stream(withQuery(pathFor(endpoints.watchFiles.path, { name }), query), (data) => onEvent(data as FileWatchEvent), signal);
   }
 
   /** One JSON endpoint of the table, typed by it. */

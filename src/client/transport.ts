@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ApiErrorBody } from '../api/views';
 import { DrydockError } from '../core/errors';
@@ -24,6 +25,32 @@ export class Transport {
     const text = await readAll(response);
     if ((response.statusCode ?? 500) >= 400) throw errorFromBody(response.statusCode ?? 500, text);
     return text;
+  }
+
+  /** A streamed download: the answer's bytes as a stream, once the status says they are content. */
+  async download(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    const response = await this.send('GET', path, undefined, signal);
+    if ((response.statusCode ?? 500) >= 400) throw errorFromBody(response.statusCode ?? 500, await readAll(response));
+    return response;
+  }
+
+  /** A streamed upload (`application/octet-stream`, chunked) with a JSON answer. */
+  async upload(path: string, content: Uint8Array | Readable): Promise<unknown> {
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const request = httpRequest({
+        socketPath: this.socketPath,
+        path,
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', ...(content instanceof Uint8Array ? { 'content-length': content.byteLength } : {}) },
+      });
+      request.on('response', resolve);
+      request.on('error', (error) => reject(unreachable(this.socketPath, error)));
+      if (content instanceof Uint8Array) request.end(content);
+      else content.pipe(request);
+    });
+    const text = await readAll(response);
+    if ((response.statusCode ?? 500) >= 400) throw errorFromBody(response.statusCode ?? 500, text);
+    return text ? (JSON.parse(text) as unknown) : {};
   }
 
   /**

@@ -6,6 +6,10 @@
 export type ErrorCode =
   | 'invalid_input'
   | 'not_found'
+  | 'exists'
+  | 'no_permission'
+  | 'not_directory'
+  | 'is_directory'
   | 'busy'
   | 'conflict'
   | 'image_missing'

@@ -13,6 +13,7 @@ import {
   type ContainerSummary,
 } from './containers';
 import { execInContainer } from './exec';
+import { runScript, type RunningScript, type ScriptOptions } from './scriptExec';
 import { followContainerEvents, type ContainerEvent } from './events';
 import { createInteractiveExec, type InteractiveExec, type InteractiveExecOptions } from './interactiveExec';
 import { inspectImage, listImages, pullImage, readImageFile } from './images';
@@ -20,7 +21,7 @@ import { remoteDigest } from './registryClient';
 import { createVolume, inspectVolume, listVolumes, removeVolume } from './volumes';
 import type { ArchiveEntry, ContainerCreateSpec, ContainerInfo, ExecOptions, FileChange, ImageInfo, LocalImage, PullProgress, VolumeInfo } from './types';
 
-export type { ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat };
+export type { ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat, RunningScript, ScriptOptions };
 export type * from './types';
 
 /**
@@ -83,6 +84,8 @@ export class DockerAdapter {
     changes: (id: string): Promise<FileChange[]> => containerChanges(this.docker, id),
     exec: (id: string, command: string[], options?: ExecOptions): Promise<number> => execInContainer(this.docker, id, command, options),
     interactiveExec: (id: string, options: InteractiveExecOptions): Promise<InteractiveExec> => createInteractiveExec(this.docker, id, options),
+    /** A shell script with argv, its output streamed with backpressure (workspace files). */
+    script: (id: string, script: string, args: string[], options: ScriptOptions): Promise<RunningScript> => runScript(this.docker, id, script, args, options),
   };
 
   readonly events = {

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type {
+  DownloadEndpointName,
   EndpointName,
   Endpoints,
   EventOf,
@@ -7,8 +9,11 @@ import type {
   ParamsOf,
   ParsedBodyOf,
   ParsedQueryOf,
+  ParsedStreamQueryOf,
   ResponseOf,
   StreamEndpointName,
+  UploadEndpointName,
+  UploadResponseOf,
 } from '../../api/endpoints';
 import type { Health } from '../../api/views';
 import { parseDuration } from '../../core/duration';
@@ -16,9 +21,12 @@ import { DrydockError } from '../../core/errors';
 import type { AutoOffManager } from '../autooff/autoOffManager';
 import type { BuildLogStore } from '../builds/logStore';
 import type { Scheduler } from '../schedule/scheduler';
+import type { FileWatches } from '../files/fileWatches';
+import type { WorkspaceFiles } from '../files/workspaceFiles';
 import type { ExecSessions } from '../workspaces/execSessions';
 import type { WorkspaceService } from '../workspaces/workspaceService';
 import type { EventFeed } from './eventFeed';
+import { createFileHandlers } from './fileHandlers';
 import { buildLogEntryView, fileChangeView, localImageView, type WireViews } from './wireViews';
 
 /** Where a stream handler writes its events; `onClose` runs when the client goes away. */
@@ -33,12 +41,26 @@ type JsonHandler<K extends JsonEndpointName> = (request: {
   body: ParsedBodyOf<K>;
   query: ParsedQueryOf<K>;
 }) => ResponseOf<K> | Promise<ResponseOf<K>>;
-type StreamHandler<K extends StreamEndpointName> = (request: { params: ParamsOf<K> }, sink: EventSink<EventOf<K>>) => void;
+type StreamHandler<K extends StreamEndpointName> = (
+  request: { params: ParamsOf<K>; query: ParsedStreamQueryOf<K> },
+  sink: EventSink<EventOf<K>>,
+) => void | Promise<void>;
+/** Answers the content as a stream; throws (before any byte) to refuse. */
+type DownloadHandler<K extends DownloadEndpointName> = (request: { params: ParamsOf<K>; query: ParsedStreamQueryOf<K> }) => Promise<Readable>;
+type UploadHandler<K extends UploadEndpointName> = (request: {
+  params: ParamsOf<K>;
+  query: ParsedStreamQueryOf<K>;
+  body: Readable;
+}) => Promise<UploadResponseOf<K>>;
 type HandlerFor<K extends EndpointName> = K extends JsonEndpointName
   ? JsonHandler<K>
   : K extends StreamEndpointName
     ? StreamHandler<K>
-    : Endpoints[K] extends { kind: 'text' }
+    : K extends DownloadEndpointName
+      ? DownloadHandler<K>
+      : K extends UploadEndpointName
+        ? UploadHandler<K>
+        : Endpoints[K] extends { kind: 'text' }
       ? (request: { params: ParamsOf<K> }) => Promise<string>
       : (request: { params: ParamsOf<K> }, socket: Socket, head: Buffer) => Promise<void>;
 
@@ -47,6 +69,8 @@ export type Handlers = { [K in EndpointName]: HandlerFor<K> };
 
 export interface HandlerDeps {
   service: WorkspaceService;
+  files: WorkspaceFiles;
+  watches: FileWatches;
   sessions: ExecSessions;
   logs: BuildLogStore;
   feed: EventFeed;
@@ -177,5 +201,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       autoOff.release(params.name, params.leaseId);
       return { released: true };
     },
+    ...createFileHandlers(deps.files, deps.watches),
   };
 }

@@ -63,6 +63,16 @@ export function requireJsonType(request: IncomingMessage): void {
   throw error;
 }
 
+/** A streamed upload must say it is bytes; JSON or a form sent there by mistake is refused with 415. */
+export function requireOctetStream(request: IncomingMessage): void {
+  const type = request.headers['content-type'];
+  if ((type ?? '').split(';')[0].trim().toLowerCase() === 'application/octet-stream') return;
+  const sent = type === undefined ? 'without a Content-Type' : `as "${type}"`;
+  const error = new DrydockError('invalid_input', `content-type: the content was sent ${sent}; send it with Content-Type: application/octet-stream.`, 'content-type');
+  (error as DrydockError & { status?: number }).status = 415;
+  throw error;
+}
+
 function tooLarge(): DrydockError {
   const error = new DrydockError('invalid_input', `body: is larger than ${MAX_BODY_BYTES} bytes; send a smaller request.`, 'body');
   (error as DrydockError & { status?: number }).status = 413;

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { GenericSchema } from 'valibot';
 import { endpoints, type AnyEndpoint, type EndpointName } from '../../api/endpoints';
 import { DrydockError } from '../../core/errors';
 import { WORKSPACE_NAME } from '../../core/names';
 import type { Handlers } from './handlers';
-import { declaresBody, parseBody, readJson, requireJsonType, sendJson, startEventStream } from './http';
-import { bodySchemas, querySchemas } from './validation';
+import { declaresBody, parseBody, readJson, requireJsonType, requireOctetStream, sendJson, startEventStream } from './http';
+import { bodySchemas, querySchemas, streamQuerySchemas } from './validation';
 
 interface Route {
   name: EndpointName;
@@ -20,10 +21,12 @@ type Match = { route: Route; params: Record<string, string> } | { allowed: strin
 /** Untyped views of the typed handlers, for dispatch by name (their types were checked where they were written). */
 type AnyJsonHandler = (request: { params: Record<string, string>; body: unknown; query: unknown }) => unknown;
 type AnyStreamHandler = (
-  request: { params: Record<string, string> },
+  request: { params: Record<string, string>; query: unknown },
   sink: { send(event: unknown): void; end(): void; onClose(listener: () => void): void },
-) => void;
+) => void | Promise<void>;
 type AnyTextHandler = (request: { params: Record<string, string> }) => Promise<string>;
+type AnyDownloadHandler = (request: { params: Record<string, string>; query: unknown }) => Promise<Readable>;
+type AnyUploadHandler = (request: { params: Record<string, string>; query: unknown; body: Readable }) => Promise<unknown>;
 type AnyUpgradeHandler = (request: { params: Record<string, string> }, socket: Socket, head: Buffer) => Promise<void>;
 
 /**
@@ -66,7 +69,24 @@ export class Router {
         response.end(text);
         return;
       }
+      case 'download': {
+        const content = await (handler as AnyDownloadHandler)({ params, query: this.streamQuery(route, url) });
+        // Headers go out once the content is there: a refusal before it is still an error answer.
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        content.pipe(response);
+        content.on('error', () => response.destroy());
+        // A client that hangs up mid-way stops the read in the workspace.
+        response.on('close', () => content.destroy());
+        return;
+      }
+      case 'upload': {
+        requireOctetStream(request);
+        const result = await (handler as AnyUploadHandler)({ params, query: this.streamQuery(route, url), body: request });
+        sendJson(response, 200, result);
+        return;
+      }
       case 'events': {
+        const query = this.streamQuery(route, url);
         const named = route.endpoint.named;
         const closers: (() => void)[] = [];
         let started: ((data: unknown, event?: string) => void) | undefined;
@@ -78,8 +98,10 @@ export class Router {
             started(data, name === 'message' ? undefined : name);
           } else started(event);
         };
-        (handler as AnyStreamHandler)({ params }, { send, end: () => response.end(), onClose: (listener) => closers.push(listener) });
+        await (handler as AnyStreamHandler)({ params, query }, { send, end: () => response.end(), onClose: (listener) => closers.push(listener) });
         started ??= startEventStream(response, () => closers.forEach((close) => close()));
+        // A client that left while an asynchronous handler was starting (a file watch) gets its close all the same.
+        if (request.socket.destroyed) closers.forEach((close) => close());
         return;
       }
       case 'upgrade':
@@ -100,6 +122,11 @@ export class Router {
       const message = JSON.stringify({ error: { code: (error as DrydockError).code ?? 'internal', message: (error as Error).message } });
       socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
     }
+  }
+
+  private streamQuery(route: Route, url: URL): unknown {
+    const schema: GenericSchema | undefined = streamQuerySchemas[route.name as keyof typeof streamQuerySchemas];
+    return schema ? parseBody(schema, Object.fromEntries(url.searchParams)) : {};
   }
 
   private match(method: string, pathname: string): Match {

@@ -1,4 +1,4 @@
-import type { Endpoints, JsonEndpointName } from '../../api/endpoints';
+import type { Endpoints, JsonEndpointName, StreamQueryEndpointName } from '../../api/endpoints';
 import * as schemas from '../../api/schemas';
 
 type TypesOf<K extends JsonEndpointName> = NonNullable<Endpoints[K]['types']>;
@@ -34,6 +34,11 @@ export const bodySchemas: { [K in JsonEndpointName]: TypesOf<K>['body'] } = {
   holdLease: schemas.leaseRequestSchema,
   renewLease: schemas.leaseRequestSchema,
   releaseLease: undefined,
+  statFile: undefined,
+  listDirectory: undefined,
+  createDirectory: schemas.createDirectoryRequestSchema,
+  deleteFile: schemas.deleteFileRequestSchema,
+  renameFile: schemas.renameFileRequestSchema,
 };
 
 export const querySchemas: { [K in JsonEndpointName]: TypesOf<K>['query'] } = {
@@ -62,4 +67,18 @@ export const querySchemas: { [K in JsonEndpointName]: TypesOf<K>['query'] } = {
   holdLease: undefined,
   renewLease: undefined,
   releaseLease: undefined,
+  statFile: schemas.filePathQuerySchema,
+  listDirectory: schemas.filePathQuerySchema,
+  createDirectory: undefined,
+  deleteFile: undefined,
+  renameFile: undefined,
+};
+
+/** The query schemas of the endpoints that stream (bytes or events). */
+export const streamQuerySchemas: { [K in StreamQueryEndpointName]: NonNullable<Endpoints[K]['types']>['query'] } = {
+  events: undefined,
+  followBuild: undefined,
+  watchFiles: schemas.watchQuerySchema,
+  readFile: schemas.filePathQuerySchema,
+  writeFile: schemas.writeFileQuerySchema,
 };

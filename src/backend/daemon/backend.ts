@@ -21,6 +21,8 @@ import type { BackendEvent } from '../workspaces/backendEvents';
 import { DockerLink } from '../workspaces/dockerLink';
 import { EventBus } from '../workspaces/eventBus';
 import { ExecSessions } from '../workspaces/execSessions';
+import { FileWatches } from '../files/fileWatches';
+import { WorkspaceFiles } from '../files/workspaceFiles';
 import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../workspaces/records';
 import { UpdateChecks } from '../workspaces/updateChecks';
 import { WorkspaceService } from '../workspaces/workspaceService';
@@ -140,10 +142,13 @@ export class Backend {
     });
 
     const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy);
+    const files = new WorkspaceFiles(this.service);
     this.feed = new EventFeed(this.events, views);
     this.server = new ApiServer({
       service: this.service,
       sessions: new ExecSessions(this.service),
+      files,
+      watches: new FileWatches(files),
       logs: this.logs,
       feed: this.feed,
       views,
