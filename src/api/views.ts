@@ -228,6 +228,4 @@ export interface FileWatchChangeView {
 
 /** The events of a file watch: changes, a listing that hit its bound, or the watch's end (the workspace stopped). */
 export type FileWatchEvent =
-  | { type: 'changes'; changes: FileWatchChangeView[] }
-  | { type: 'truncated'; limit: number; message: string }
-  | { type: 'ended'; message: string };
+  { type: 'changes'; changes: FileWatchChangeView[] } | { type: 'truncated'; limit: number; message: string } | { type: 'ended'; message: string };

@@ -142,7 +142,12 @@ export class DrydockClient {
     const query: StreamQueryOf<'readFile'> = { path };
     return this.transport.download(withQuery(pathFor(endpoints.readFile.path, { name }), query), signal);
   }
-  async writeFile(name: string, path: string, content: Uint8Array | Readable, options: { create?: boolean; overwrite?: boolean } = {}): Promise<{ size: number }> {
+  async writeFile(
+    name: string,
+    path: string,
+    content: Uint8Array | Readable,
+    options: { create?: boolean; overwrite?: boolean } = {},
+  ): Promise<{ size: number }> {
     const query: WriteFileQuery = { path, create: options.create === false ? 'false' : 'true', overwrite: options.overwrite === false ? 'false' : 'true' };
     return (await this.transport.upload(withQuery(pathFor(endpoints.writeFile.path, { name }), query), content)) as { size: number };
   }

@@ -41,7 +41,7 @@ export async function runScript(docker: Dockerode, containerId: string, script: 
       AttachStderr: true,
       Tty: false,
     });
-    socket = (await exec.start({ hijack: true, stdin: options.stdin ?? false })) as Duplex;
+    socket = await exec.start({ hijack: true, stdin: options.stdin ?? false });
   } catch (error) {
     throw dockerFailure(error, 'running a file operation in the workspace');
   }

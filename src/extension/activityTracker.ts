@@ -11,7 +11,8 @@ const LEASE_RENEW_MS = 40_000;
  * window sends nothing. Running tasks and debug sessions hold a busy lease.
  */
 export class ActivityTracker implements vscode.Disposable {
-  private lastSent = 0;
+  /** When each workspace's last heartbeat went out: the throttle is per workspace. */
+  private readonly lastSent = new Map<string, number>();
   private readonly subscriptions: vscode.Disposable[] = [];
   /** A lease per running task or debug session; a promise while the backend is still granting it. */
   private readonly leases = new Map<object, Promise<{ workspace: string; leaseId: string } | undefined>>();
@@ -44,17 +45,22 @@ export class ActivityTracker implements vscode.Disposable {
   }
 
   /** Also called by our terminals on input. `force` skips the focus check (the input proves a person is there). */
-  heartbeat(force = false): void {
-    const name = this.current.name;
+  heartbeat(force = false, workspace?: string): void {
+    const name = workspace ?? this.current.name;
     if (!name || (!force && !vscode.window.state.focused)) return;
     const interval = Math.min(Math.max(vscode.workspace.getConfiguration('drydock').get<number>('heartbeatSeconds', 30), 5), 300) * 1000;
     const now = Date.now();
-    if (now - this.lastSent < interval) return;
-    this.lastSent = now;
+    if (now - (this.lastSent.get(name) ?? 0) < interval) return;
+    this.lastSent.set(name, now);
     void this.connection
       .api()
       .then((client) => client.activity(name, 'editor'))
       .catch(() => undefined);
+  }
+
+  /** A file of `workspace` was read or saved through the drydock: file system (same throttle). */
+  fileActivity(workspace: string): void {
+    this.heartbeat(true, workspace);
   }
 
   private hold(key: object, holder: string): void {

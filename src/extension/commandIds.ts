@@ -12,6 +12,9 @@ export const COMMAND_IDS = [
   'drydock.setCurrent',
   'drydock.refresh',
   'drydock.statusBarActions',
+  'drydock.openFolder',
+  'drydock.addFolder',
+  'drydock.attachDevContainers',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

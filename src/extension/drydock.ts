@@ -16,7 +16,12 @@ import { setCurrent } from './commands/setCurrent';
 import { showBuildLog } from './commands/showBuildLog';
 import { statusBarActions } from './commands/statusBarActions';
 import { stopWorkspace } from './commands/stop';
+import { attachWithDevContainers, DEV_CONTAINERS_EXTENSION } from './commands/attachDevContainers';
+import { addWorkspaceFolder, openWorkspaceFolder } from './commands/openFolder';
 import { CurrentWorkspace } from './currentWorkspace';
+import { ensureRunning } from './ensureRunning';
+import { followWindowFolder } from './folderWorkspace';
+import { DRYDOCK_SCHEME, WorkspaceFileSystem } from './workspaceFileSystem';
 import { showBackendNotifications } from './notifications';
 import { CountdownStatusBar } from './statusBar';
 import { WorkspaceCache } from './workspaceCache';
@@ -35,6 +40,7 @@ export class Drydock implements vscode.Disposable {
   readonly statusBar: CountdownStatusBar;
   readonly output: BuildOutput;
   readonly activity: ActivityTracker;
+  readonly files: WorkspaceFileSystem;
 
   constructor(context: vscode.ExtensionContext) {
     const own = <T extends vscode.Disposable>(disposable: T): T => {
@@ -51,6 +57,16 @@ export class Drydock implements vscode.Disposable {
     this.statusBar = own(new CountdownStatusBar(this.cache, this.current));
     own(showBackendNotifications(this.connection));
     own(new BuildLogDocuments(this.connection).register());
+    this.files = own(
+      new WorkspaceFileSystem(this.connection, {
+        onActivity: (workspace) => activity.fileActivity(workspace),
+        onSaveUnavailable: (uri, reason) => offerRebuildAndRetry(commandContext, uri, reason),
+      }),
+    );
+    own(vscode.workspace.registerFileSystemProvider(DRYDOCK_SCHEME, this.files, { isCaseSensitive: true }));
+    own(followWindowFolder(this.connection, this.current, activity));
+    // "Attach with Dev Containers" shows only where that extension is installed.
+    void vscode.commands.executeCommand('setContext', 'drydock.devContainers', vscode.extensions.getExtension(DEV_CONTAINERS_EXTENSION) !== undefined);
 
     // A command's first argument is the workspace (a tree item or a name); Set Auto-Off, Extend and Show Build Log
     // also take their answer (a setting, a duration, a build id) second, for keybindings and tests; without it they ask.
@@ -67,6 +83,9 @@ export class Drydock implements vscode.Disposable {
       'drydock.setCurrent': (argument) => setCurrent(commandContext, argument),
       'drydock.refresh': () => this.connection.retry(),
       'drydock.statusBarActions': () => statusBarActions(commandContext),
+      'drydock.openFolder': (argument, answer) => openWorkspaceFolder(commandContext, argument, answer),
+      'drydock.addFolder': (argument, answer) => addWorkspaceFolder(commandContext, argument, answer),
+      'drydock.attachDevContainers': (argument) => attachWithDevContainers(commandContext, argument),
     };
     for (const id of COMMAND_IDS) own(vscode.commands.registerCommand(id, handlers[id]));
     this.connection.start();
@@ -75,4 +94,18 @@ export class Drydock implements vscode.Disposable {
   dispose(): void {
     for (const disposable of this.disposables.reverse()) disposable.dispose();
   }
+}
+
+/**
+ * A save refused because the workspace is not running (auto-off stopped it):
+ * the editor stays dirty, and one click rebuilds the workspace and saves again.
+ */
+function offerRebuildAndRetry(context: CommandContext, uri: vscode.Uri, reason: string): void {
+  const name = uri.authority;
+  void vscode.window
+    .showErrorMessage(`Could not save ${uri.path} in ${name}: ${reason} Your changes are kept in the editor.`, 'Rebuild and retry')
+    .then(async (choice) => {
+      if (choice !== 'Rebuild and retry') return;
+      if (await ensureRunning(context, name, 'save', true)) await vscode.workspace.save(uri);
+    });
 }

@@ -7,7 +7,17 @@ import type { BackendConnection } from './backendConnection';
  * An integrated terminal into a workspace as its user: a pseudoterminal on
  * an exec session of the backend, with resize. Input counts as activity.
  */
-export function openWorkspaceTerminal(connection: BackendConnection, workspace: string, onInput: () => void): vscode.Terminal {
+export function openWorkspaceTerminal(connection: BackendConnection, workspace: string, onInput: () => void, workingDir?: string): vscode.Terminal {
+  return vscode.window.createTerminal(workspaceTerminalOptions(connection, workspace, onInput, workingDir));
+}
+
+/** The terminal's options: also what the "Drydock Workspace" terminal profile gives VS Code. `workingDir`: where the shell starts (default home). */
+export function workspaceTerminalOptions(
+  connection: BackendConnection,
+  workspace: string,
+  onInput: () => void,
+  workingDir?: string,
+): vscode.ExtensionTerminalOptions {
   const write = new vscode.EventEmitter<string>();
   const close = new vscode.EventEmitter<number | void>();
   let session: ExecSession | undefined;
@@ -29,6 +39,7 @@ export function openWorkspaceTerminal(connection: BackendConnection, workspace: 
             command: LOGIN_SHELL,
             tty: true,
             size: size ? { columns: size.columns, rows: size.rows } : undefined,
+            ...(workingDir ? { workingDir } : {}),
           });
           // Closed while it was starting: end the shell rather than leave it running unseen.
           if (closedByUser) {
@@ -71,5 +82,5 @@ export function openWorkspaceTerminal(connection: BackendConnection, workspace: 
       session?.socket.destroy();
     },
   };
-  return vscode.window.createTerminal({ name: `Drydock: ${workspace}`, pty, iconPath: new vscode.ThemeIcon('vm') });
+  return { name: `Drydock: ${workspace}`, pty, iconPath: new vscode.ThemeIcon('vm') };
 }

@@ -40,7 +40,7 @@ function code(expected: string): (error: unknown) => boolean {
   };
 }
 
-describe('workspace files through the API (real engine, busybox workspace)', () => {
+void describe('workspace files through the API (real engine, busybox workspace)', () => {
   let daemon: TestDaemon;
   let stateDir: string;
   const name = uniqueName('files');
@@ -157,9 +157,7 @@ describe('workspace files through the API (real engine, busybox workspace)', () 
     const listed = (await client().listDirectory(name, `${HOME}/odd`)).map((entry) => entry.name);
     assert.deepEqual(listed, [...odd].sort());
     // What the container holds, NUL-separated, as the shell's own glob sees it.
-    const onDisk = as('dev', `cd ${HOME}/odd && for f in .* *; do case $f in .|..) ;; *) printf '%s\\0' "$f" ;; esac; done`)
-      .split('\0')
-      .filter(Boolean);
+    const onDisk = as('dev', `cd ${HOME}/odd && for f in .* *; do case $f in .|..) ;; *) printf '%s\\0' "$f" ;; esac; done`).split('\0').filter(Boolean);
     assert.deepEqual(onDisk.sort(), [...odd].sort());
     for (const [index, oddName] of odd.entries()) {
       assert.equal((await read(`${HOME}/odd/${oddName}`)).toString(), `content ${index}`, oddName);
@@ -216,7 +214,7 @@ describe('workspace files through the API (real engine, busybox workspace)', () 
     const refused = await client()
       .statFile(name, 'relative/path')
       .catch((error: unknown) => error as DrydockError);
-    assert.ok(refused instanceof DrydockError && refused.code === 'invalid_input' && refused.field === 'path', String(refused));
+    assert.ok(refused instanceof DrydockError && refused.code === 'invalid_input' && refused.field === 'path', JSON.stringify(refused));
     const wrongType = await new Promise<number>((resolve, reject) => {
       const request = httpRequest({
         socketPath: client().socketPath,

@@ -61,8 +61,8 @@ type HandlerFor<K extends EndpointName> = K extends JsonEndpointName
       : K extends UploadEndpointName
         ? UploadHandler<K>
         : Endpoints[K] extends { kind: 'text' }
-      ? (request: { params: ParamsOf<K> }) => Promise<string>
-      : (request: { params: ParamsOf<K> }, socket: Socket, head: Buffer) => Promise<void>;
+          ? (request: { params: ParamsOf<K> }) => Promise<string>
+          : (request: { params: ParamsOf<K> }, socket: Socket, head: Buffer) => Promise<void>;
 
 /** One handler per endpoint of the table: a missing one, or one answering the wrong type, does not compile. */
 export type Handlers = { [K in EndpointName]: HandlerFor<K> };

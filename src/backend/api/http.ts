@@ -68,7 +68,11 @@ export function requireOctetStream(request: IncomingMessage): void {
   const type = request.headers['content-type'];
   if ((type ?? '').split(';')[0].trim().toLowerCase() === 'application/octet-stream') return;
   const sent = type === undefined ? 'without a Content-Type' : `as "${type}"`;
-  const error = new DrydockError('invalid_input', `content-type: the content was sent ${sent}; send it with Content-Type: application/octet-stream.`, 'content-type');
+  const error = new DrydockError(
+    'invalid_input',
+    `content-type: the content was sent ${sent}; send it with Content-Type: application/octet-stream.`,
+    'content-type',
+  );
   (error as DrydockError & { status?: number }).status = 415;
   throw error;
 }

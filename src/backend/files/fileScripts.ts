@@ -211,7 +211,11 @@ export function fileError(code: ErrorCode | undefined, what: string, path: strin
     case 'exists':
       return new DrydockError('exists', `${what} ${path}: it already exists; choose another name or allow overwriting.`, 'path');
     case 'no_permission':
-      return new DrydockError('no_permission', `${what} ${path}: the workspace user ${user} may not (permission denied); change its owner or mode inside the workspace.`, 'path');
+      return new DrydockError(
+        'no_permission',
+        `${what} ${path}: the workspace user ${user} may not (permission denied); change its owner or mode inside the workspace.`,
+        'path',
+      );
     case 'not_directory':
       return new DrydockError('not_directory', `${what} ${path}: a part of the path is a file, not a folder.`, 'path');
     case 'is_directory':

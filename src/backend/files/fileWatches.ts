@@ -84,7 +84,12 @@ export class FileWatches {
     });
     void script.finished.then(({ stderr }) => {
       if (stopped) return;
-      listener.onEnd(new DrydockError('conflict', `watching ${root} in ${workspace} ended${stderr ? `: ${stderr.trim().slice(0, 200)}` : ''}; the workspace may have stopped.`));
+      listener.onEnd(
+        new DrydockError(
+          'conflict',
+          `watching ${root} in ${workspace} ended${stderr ? `: ${stderr.trim().slice(0, 200)}` : ''}; the workspace may have stopped.`,
+        ),
+      );
     });
     return () => {
       if (stopped) return;

@@ -76,7 +76,10 @@ export class WorkspaceFiles {
       await pipeline(content, counter, stdin);
     } catch (error) {
       script.abort();
-      throw new DrydockError('interrupted', `write ${clean}: the content stopped arriving (${(error as Error).message}); the file may be partly written. Save again.`);
+      throw new DrydockError(
+        'interrupted',
+        `write ${clean}: the content stopped arriving (${(error as Error).message}); the file may be partly written. Save again.`,
+      );
     }
     script.stdout.resume();
     const { exitCode, stderr } = await script.finished;
@@ -163,7 +166,8 @@ function flag(value: boolean): string {
 
 /** An absolute path in the container, normalized (no `//`, no trailing slash); NUL cannot be in a name. */
 export function checkPath(path: string, field = 'path'): string {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw invalid(field, `"${String(path)}" is not an absolute path in the workspace; give one such as /home/dev/src.`);
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw invalid(field, `"${String(path)}" is not an absolute path in the workspace; give one such as /home/dev/src.`);
   if (path.includes('\0')) throw invalid(field, 'a path cannot contain a NUL character.');
   const normal = posix.normalize(path);
   return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
