@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { DrydockClient } from '../client/drydockClient';
+import { isDrydockError } from '../core/errors';
 import type { ActivityTracker } from './activityTracker';
 import type { BackendConnection } from './backendConnection';
 import type { CurrentWorkspace } from './currentWorkspace';
@@ -43,9 +45,31 @@ export function followWindowFolder(connection: BackendConnection, current: Curre
   return vscode.Disposable.from(...subscriptions);
 }
 
+const DEFAULT_PROFILE_KEY = `defaultProfile.${process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux'}`;
+
+/**
+ * Writes `<folder>/.vscode/settings.json` naming our profile the default
+ * terminal, when the folder has no settings file yet: VS Code reads a
+ * folder's default terminal profile when the window opens (a value set later
+ * is not picked up by its terminal service), so Open Workspace Folder writes
+ * it before opening. An existing settings file is left to the update below.
+ */
+export async function presetDefaultTerminal(client: DrydockClient, workspace: string, folder: string): Promise<void> {
+  const dir = `${folder === '/' ? '' : folder}/.vscode`;
+  const settings = { [`terminal.integrated.${DEFAULT_PROFILE_KEY}`]: TERMINAL_PROFILE_TITLE };
+  try {
+    await client.createDirectory(workspace, dir).catch((error: unknown) => {
+      if (!isDrydockError(error, 'exists')) throw error;
+    });
+    await client.writeFile(workspace, `${dir}/settings.json`, Buffer.from(`${JSON.stringify(settings, null, 4)}\n`), { create: true, overwrite: false });
+  } catch {
+    // Settings of the user's own, or a folder the user may not write: the terminal profile stays one click away.
+  }
+}
+
 /** Sets the folder's default terminal profile to ours unless the user chose one there already. */
 async function makeDefaultTerminal(): Promise<void> {
-  const key = `defaultProfile.${process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'osx' : 'linux'}`;
+  const key = DEFAULT_PROFILE_KEY;
   const settings = vscode.workspace.getConfiguration('terminal.integrated');
   if (settings.inspect<string>(key)?.workspaceValue !== undefined) return;
   await Promise.resolve(settings.update(key, TERMINAL_PROFILE_TITLE, vscode.ConfigurationTarget.Workspace)).catch(() => undefined);

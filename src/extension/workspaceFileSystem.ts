@@ -17,6 +17,9 @@ export interface FileSystemHooks {
   onSaveUnavailable(uri: vscode.Uri, reason: string): void;
 }
 
+/** How long after offering "Rebuild and retry" for a file the offer is not repeated. */
+const OFFER_INTERVAL_MS = 10_000;
+
 /** How long a watch whose workspace stopped waits before it looks again (it may be rebuilt). */
 const WATCH_RETRY_MS = 5_000;
 
@@ -64,12 +67,7 @@ export class WorkspaceFileSystem implements vscode.FileSystemProvider, vscode.Di
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
-    try {
-      await this.run(uri, (client) => client.writeFile(uri.authority, uri.path, content, options));
-    } catch (error) {
-      if (isUnavailable(error)) this.hooks.onSaveUnavailable(uri, errorMessage((error as { cause?: unknown }).cause ?? error));
-      throw error;
-    }
+    await this.run(uri, (client) => client.writeFile(uri.authority, uri.path, content, options), true);
     this.hooks.onActivity(uri.authority);
     this.fire({ type: vscode.FileChangeType.Changed, uri });
   }
@@ -138,12 +136,30 @@ export class WorkspaceFileSystem implements vscode.FileSystemProvider, vscode.Di
     if (events.length > 0) this.changes.fire(events);
   }
 
-  private async run<T>(uri: vscode.Uri, call: (client: Awaited<ReturnType<BackendConnection['api']>>) => Promise<T>): Promise<T> {
+  /** `saving`: the call writes; a stat of a dirty editor's file is also the start of a save (VS Code checks the file before it writes). */
+  private async run<T>(uri: vscode.Uri, call: (client: Awaited<ReturnType<BackendConnection['api']>>) => Promise<T>, saving = false): Promise<T> {
     try {
       return await call(await this.connection.api());
     } catch (error) {
+      if (isUnavailable(error) && (saving || this.isDirty(uri))) this.offerRetry(uri, errorMessage(error));
       throw toFileSystemError(error, uri);
     }
+  }
+
+  private readonly offered = new Map<string, number>();
+
+  /** One offer per file per few seconds: a save stats, then writes, and both fail alike. */
+  private offerRetry(uri: vscode.Uri, reason: string): void {
+    const key = uri.toString();
+    const now = Date.now();
+    if (now - (this.offered.get(key) ?? 0) < OFFER_INTERVAL_MS) return;
+    this.offered.set(key, now);
+    this.hooks.onSaveUnavailable(uri, reason);
+  }
+
+  private isDirty(uri: vscode.Uri): boolean {
+    const key = uri.toString();
+    return vscode.workspace.textDocuments.some((document) => document.isDirty && document.uri.toString() === key);
   }
 }
 
@@ -158,8 +174,7 @@ function fileType(entry: FileStatView | DirectoryEntryView): vscode.FileType {
 }
 
 /** Not running, building or stopping, Docker or the backend away: the file is there, but cannot be reached now. */
-function isUnavailable(error: unknown): boolean {
-  const cause = error instanceof vscode.FileSystemError ? (error as vscode.FileSystemError & { cause?: unknown }).cause : error;
+function isUnavailable(cause: unknown): boolean {
   return cause instanceof DrydockError && ['conflict', 'busy', 'docker_unreachable', 'backend_down'].includes(cause.code) && !/not empty/.test(cause.message);
 }
 

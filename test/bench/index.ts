@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { connect } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
 import { benchBackend, benchFootprint } from './backend.bench';
+import { benchFiles } from './files.bench';
 import { benchHooks } from './hooks.bench';
 import { benchInside } from './inside.bench';
 import { printSummary } from './measure';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     if (wanted('footprint')) await benchFootprint(image, rounds);
     if (wanted('backend')) await benchBackend(image, rounds);
     if (wanted('inside')) await benchInside(image, rounds);
+    if (wanted('files')) await benchFiles(image, rounds);
     printSummary();
     // The extension's figures come from the VS Code host harness (plain ESM, run as its own process).
     if (wanted('extension')) spawnSync(process.execPath, [join(__dirname, '../../../test/host/extensionBench.mjs')], { stdio: 'inherit' });

@@ -9,3 +9,4 @@
 import './harnessSelfCheck.test.mjs';
 import './extensionHost.test.mjs';
 import './ui.test.mjs';
+import './workspaceFolderUi.test.mjs';

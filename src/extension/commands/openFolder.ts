@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { homeDir } from '../../core/names';
 import { ensureRunning } from '../ensureRunning';
+import { presetDefaultTerminal } from '../folderWorkspace';
 import { workspaceUri } from '../workspaceFileSystem';
 import { chooseWorkspace, reportError, type CommandContext } from './context';
 
@@ -27,6 +28,7 @@ export async function openWorkspaceFolder(context: CommandContext, argument: unk
     if (!choice) return;
     newWindow = choice.newWindow;
   }
+  await presetDefaultTerminal(await context.connection.api(), target.workspace, target.uri.path);
   await vscode.commands.executeCommand('vscode.openFolder', target.uri, { forceNewWindow: newWindow });
 }
 
