@@ -152,7 +152,16 @@ async function watchCost(client: Awaited<ReturnType<typeof startDaemon>>['client
   const listing = await sideBySide(rounds, [
     {
       label: `one poll listing (${entries} entries)`,
-      run: () => docker(['exec', '-u', 'dev', container, 'sh', '-c', `find ${HOME} \\( -name .git -o -name node_modules \\) -prune -o -exec stat -c '%y|%s|%f|%n' {} + | wc -l`]),
+      run: () =>
+        docker([
+          'exec',
+          '-u',
+          'dev',
+          container,
+          'sh',
+          '-c',
+          `find ${HOME} \\( -name .git -o -name node_modules \\) -prune -o -exec stat -c '%y|%s|%f|%n' {} + | wc -l`,
+        ]),
     },
     { label: 'docker exec true (the exec alone)', run: () => docker(['exec', container, 'true']) },
   ]);
