@@ -119,7 +119,10 @@ export const writeFileQuerySchema = fields({ path: containerPath, create: queryF
 export const watchQuerySchema = fields({ path: containerPath, recursive: queryFlag('false') }, BODY);
 export const createDirectoryRequestSchema = fields({ path: containerPath }, BODY);
 export const deleteFileRequestSchema = fields({ path: containerPath, recursive: v.optional(v.boolean('must be true or false.'), false) }, BODY);
-export const renameFileRequestSchema = fields({ from: containerPath, to: containerPath, overwrite: v.optional(v.boolean('must be true or false.'), false) }, BODY);
+export const renameFileRequestSchema = fields(
+  { from: containerPath, to: containerPath, overwrite: v.optional(v.boolean('must be true or false.'), false) },
+  BODY,
+);
 
 export type CreateRequest = v.InferInput<typeof createRequestSchema>;
 export type RebuildRequest = v.InferInput<typeof rebuildRequestSchema>;

@@ -8,7 +8,7 @@ import { containerName } from '../../src/core/names';
 import type { FileWatchEvent } from '../../src/api/views';
 import { docker, dockerExec, removeWorkspaceObjects } from '../support/docker';
 import { createRunning, newStateDir, removeStateDir, startDaemon } from '../support/daemonProcess';
-import { median, report, sideBySide } from './measure';
+import { addSummary, median, report, sideBySide, summarize, type Sample } from './measure';
 
 const HOME = '/home/dev';
 const MB = 1024 * 1024;
@@ -61,8 +61,13 @@ export async function benchFiles(image: string, rounds: number): Promise<void> {
       return size;
     };
 
-    report(
+    const reportAndSummarize = (title: string, what: string, samples: Sample[]): void => {
+      report(title, samples, { max: 1.0, goal: 0.5 });
+      summarize(what, samples, { max: 1.0, goal: 0.5 });
+    };
+    reportAndSummarize(
       'stat + read a 1 MB file: provider path vs docker exec cat',
+      'files: stat + read 1 MB',
       await sideBySide(rounds, [
         {
           label: 'statFile + readFile (backend)',
@@ -73,23 +78,22 @@ export async function benchFiles(image: string, rounds: number): Promise<void> {
         },
         { label: 'docker exec cat', run: () => execFileSync('docker', ['exec', container, 'cat', `${HOME}/one.bin`], { maxBuffer: 4 * MB }) },
       ]),
-      { max: 1.0, goal: 0.5 },
     );
-    report(
+    reportAndSummarize(
       'save a 1 MB file: provider path vs docker cp',
+      'files: save 1 MB',
       await sideBySide(rounds, [
         { label: 'writeFile (backend)', run: () => client.writeFile(name, `${HOME}/saved.bin`, oneMb) },
         { label: 'docker cp', run: () => docker(['cp', hostFile, `${container}:${HOME}/copied.bin`]) },
       ]),
-      { max: 1.0, goal: 0.5 },
     );
-    report(
+    reportAndSummarize(
       'list a 1,000-entry folder: provider path vs docker exec ls -la',
+      'files: list 1,000 entries',
       await sideBySide(rounds, [
         { label: 'listDirectory (backend)', run: () => client.listDirectory(name, `${HOME}/many`) },
         { label: 'docker exec ls -la', run: () => docker(['exec', container, 'ls', '-la', `${HOME}/many`]) },
       ]),
-      { max: 1.0, goal: 0.5 },
     );
 
     // 100 MB each way through the backend, sampled: the content streams, it is never held whole.
@@ -116,6 +120,7 @@ export async function benchFiles(image: string, rounds: number): Promise<void> {
       ['read 100 MB', readRise],
     ] as const) {
       console.log(`  ${label.padEnd(44)} RSS rise ${(rise / MB).toFixed(1).padStart(6)} MB   ${rise < 20 * MB ? 'meets the target' : 'MISSES the target'}`);
+      addSummary({ what: `files: backend RSS rise, ${label}`, drydock: `${(rise / MB).toFixed(1)} MB`, peer: '-', target: '< 20 MB', met: rise < 20 * MB });
     }
     dockerExec(container, `rm -f ${HOME}/hundred.bin`);
 
@@ -169,6 +174,13 @@ async function watchCost(client: Awaited<ReturnType<typeof startDaemon>>['client
   console.log(
     `  created file -> event                          median ${median(delays).toFixed(0).padStart(8)} ms   runs: ${delays.join(' ')}   ${median(delays) <= 2000 ? 'meets the target' : 'MISSES the target'}`,
   );
+  addSummary({
+    what: 'files: watch, change -> event',
+    drydock: `${median(delays).toFixed(0)} ms`,
+    peer: '-',
+    target: '<= 2000 ms',
+    met: median(delays) <= 2000,
+  });
   const listingMs = median(listing[0].runsMs) - median(listing[1].runsMs);
   console.log(`  cost: one listing of ${entries} entries takes about ${Math.max(listingMs, 0).toFixed(0)} ms in the workspace, once a second per watch`);
 }
