@@ -33,6 +33,8 @@ export class WorkspaceFileSystem implements vscode.FileSystemProvider, vscode.Di
   private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changes.event;
   private readonly watches = new Set<AbortController>();
+  /** `<workspace>:<path>` of each folder watched recursively, with how many watches hold it. */
+  private readonly recursiveRoots = new Map<string, number>();
 
   constructor(
     private readonly connection: BackendConnection,
@@ -98,8 +100,12 @@ export class WorkspaceFileSystem implements vscode.FileSystemProvider, vscode.Di
    * again every few seconds, so a rebuilt workspace is watched again.
    */
   watch(uri: vscode.Uri, options: { readonly recursive: boolean; readonly excludes: readonly string[] }): vscode.Disposable {
+    // Each watch is a polling script in the workspace: a file under a folder watched recursively (the explorer's) needs none of its own.
+    if (!options.recursive && this.coveredByRecursiveWatch(uri)) return new vscode.Disposable(() => undefined);
     const abort = new AbortController();
     this.watches.add(abort);
+    const root = options.recursive ? `${uri.authority}:${uri.path}` : undefined;
+    if (root) this.recursiveRoots.set(root, (this.recursiveRoots.get(root) ?? 0) + 1);
     const follow = async (): Promise<void> => {
       while (!abort.signal.aborted) {
         try {
@@ -124,7 +130,22 @@ export class WorkspaceFileSystem implements vscode.FileSystemProvider, vscode.Di
     return new vscode.Disposable(() => {
       abort.abort();
       this.watches.delete(abort);
+      if (root) {
+        const left = (this.recursiveRoots.get(root) ?? 1) - 1;
+        if (left > 0) this.recursiveRoots.set(root, left);
+        else this.recursiveRoots.delete(root);
+      }
     });
+  }
+
+  /** Whether a recursive watch of the same workspace covers `uri` (outside the folders such watches skip). */
+  private coveredByRecursiveWatch(uri: vscode.Uri): boolean {
+    if (/\/(\.git|node_modules)(\/|$)/.test(uri.path)) return false;
+    for (const root of this.recursiveRoots.keys()) {
+      const [authority, path] = [root.slice(0, root.indexOf(':')), root.slice(root.indexOf(':') + 1)];
+      if (authority === uri.authority && (uri.path === path || uri.path.startsWith(path === '/' ? '/' : `${path}/`))) return true;
+    }
+    return false;
   }
 
   dispose(): void {
