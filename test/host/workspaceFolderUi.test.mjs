@@ -26,6 +26,8 @@ const shots = join(RESULTS, 'workspace-folder');
 const vsix = join(ROOT, 'drydock.vsix');
 
 before(() => {
+  // Only this run's pictures: a failure.png from an earlier run would mislead.
+  rmSync(shots, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
   execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix], { cwd: ROOT, stdio: 'inherit' });
 });
