@@ -14,7 +14,9 @@ const vscodeOnlyInExtension = { name: 'vscode', message: 'Only src/extension/ ma
 const dockerodeOnlyInDocker = { name: 'dockerode', message: 'Only src/docker/ may import dockerode (layers: docs/architecture.md).' };
 
 const clientsMayNotImport = ['**/backend/**', '**/docker/**', '**/extension/**', '**/cli/**'];
-const domainFolders = ['workspaces', 'builds', 'lifecycle', 'hooks', 'autooff', 'inside', 'schedule', 'state', 'files'].map((folder) => `src/backend/${folder}/**/*.ts`);
+const domainFolders = ['workspaces', 'builds', 'lifecycle', 'hooks', 'autooff', 'inside', 'schedule', 'state', 'files'].map(
+  (folder) => `src/backend/${folder}/**/*.ts`,
+);
 
 export default tseslint.config(
   {
