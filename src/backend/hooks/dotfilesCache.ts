@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { DrydockError, errorMessage } from '../../core/errors';
 import { checkBranch, checkDotfilesUrl } from '../../core/hookPlan';
 
@@ -26,7 +26,7 @@ export class DotfilesCache {
     const cloned = !existsSync(join(directory, '.git'));
     try {
       if (!cloned) {
-        const repo = git(directory, timeoutMs);
+        const repo = await git(directory, timeoutMs);
         await repo.fetch(['--prune', '--', 'origin', branch ?? 'HEAD']);
         await repo.reset(['--hard', 'FETCH_HEAD']);
         await repo.clean('f', ['-d', '-x']);
@@ -34,7 +34,7 @@ export class DotfilesCache {
         // Clone next to the final place and rename, so a failed clone leaves no half checkout.
         const partial = `${directory}.partial`;
         await rm(partial, { recursive: true, force: true });
-        await git(this.root, timeoutMs).clone(url, partial, [...(branch ? ['--branch', branch] : []), '--single-branch']);
+        await (await git(this.root, timeoutMs)).clone(url, partial, [...(branch ? ['--branch', branch] : []), '--single-branch']);
         await rm(directory, { recursive: true, force: true });
         await rename(partial, directory);
       }
@@ -44,7 +44,7 @@ export class DotfilesCache {
         `dotfiles: git could not ${cloned ? 'clone' : 'fetch'} ${url}${branch ? ` (branch ${branch})` : ''}: ${gitMessage(error)}`,
       );
     }
-    const commit = (await git(directory, timeoutMs).revparse(['HEAD'])).trim();
+    const commit = (await (await git(directory, timeoutMs)).revparse(['HEAD'])).trim();
     return { directory, commit, cloned };
   }
 }
@@ -57,9 +57,11 @@ const INTERACTIVE_ONLY = new Set(['EDITOR', 'VISUAL', 'GIT_EDITOR', 'GIT_SEQUENC
  * credential helpers, ssh command, config from env) unless allowed. Here the
  * environment is the user's own (the backend runs as them), and those are how
  * their credentials work, so they are allowed; the untrusted inputs, URL and
- * branch, are checked and passed after `--`.
+ * branch, are checked and passed after `--`. simple-git is loaded on first
+ * use: it costs the backend ~5 MB of memory, and most backends never clone dotfiles.
  */
-function git(baseDir: string, timeoutMs: number): SimpleGit {
+async function git(baseDir: string, timeoutMs: number): Promise<SimpleGit> {
+  const { simpleGit } = await import('simple-git');
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !INTERACTIVE_ONLY.has(name)));
   return simpleGit({
     baseDir,
