@@ -2,6 +2,7 @@ import { mkdirSync, openSync, closeSync } from 'node:fs';
 import type { BackendLocations } from '../api/locations';
 import type { Health } from '../api/views';
 import { DrydockError } from '../core/errors';
+import { BACKEND_ENV, BACKEND_NODE_FLAGS } from './backendProcess';
 import { DrydockClient } from './drydockClient';
 import { isBackendDown } from './transport';
 
@@ -66,11 +67,10 @@ async function spawnDaemon(options: LaunchOptions): Promise<{ error?: Error }> {
   // Anything the daemon prints before its own logging starts (a crash) lands in its log file.
   const out = openSync(options.locations.daemonLog, 'a', 0o600);
   try {
-    // A small young generation: the backend idles for days, and this keeps its memory low.
-    const child = spawn(options.nodePath ?? process.execPath, ['--max-semi-space-size=1', options.backendScript, 'run'], {
+    const child = spawn(options.nodePath ?? process.execPath, [...BACKEND_NODE_FLAGS, options.backendScript, 'run'], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: options.env ?? process.env,
+      env: { ...(options.env ?? process.env), ...BACKEND_ENV },
     });
     child.once('error', (error) => (spawned.error = error));
     child.unref();

@@ -12,6 +12,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { DrydockError, errorMessage, invalid } from '../core/errors';
 import { writeFileAtomic } from '../files/atomicFile';
+import { BACKEND_NODE_FLAGS } from './backendProcess';
 
 export interface ServiceTarget {
   platform: NodeJS.Platform;
@@ -38,7 +39,7 @@ export function systemdUnit(target: ServiceTarget): { path: string; content: str
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${[target.nodePath, target.backendScript, 'run'].map(execArg).join(' ')}`,
+    `ExecStart=${[target.nodePath, ...BACKEND_NODE_FLAGS, target.backendScript, 'run'].map(execArg).join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5',
     ...Object.entries(target.env).map(([key, value]) => `Environment=${systemdQuote(`${key}=${value}`)}`),
@@ -62,7 +63,7 @@ export function launchdAgent(target: ServiceTarget): { path: string; content: st
     `  <key>Label</key>\n  ${str(LAUNCHD_LABEL)}`,
     '  <key>ProgramArguments</key>',
     '  <array>',
-    ...[target.nodePath, target.backendScript, 'run'].map((arg) => `    ${str(arg)}`),
+    ...[target.nodePath, ...BACKEND_NODE_FLAGS, target.backendScript, 'run'].map((arg) => `    ${str(arg)}`),
     '  </array>',
     '  <key>RunAtLoad</key>\n  <true/>',
     // Restart after a crash, but not after a clean `drydock daemon stop`.

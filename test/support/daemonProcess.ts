@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveLocations } from '../../src/api/locations';
 import type { DaemonEvent, WorkspaceView } from '../../src/api/views';
+import { BACKEND_ENV, BACKEND_NODE_FLAGS } from '../../src/client/backendProcess';
 import { DrydockClient } from '../../src/client/drydockClient';
 import type { SpecInput } from '../../src/core/spec';
 
@@ -29,9 +30,9 @@ export function newStateDir(): string {
 }
 
 export async function startDaemon(stateDir: string, env: Record<string, string> = {}): Promise<TestDaemon> {
-  // The same V8 flag the launcher gives the backend, so benchmarks measure it as users run it.
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(DIST, 'backend.js'), 'run'], {
-    env: { ...process.env, DRYDOCK_STATE_DIR: stateDir, DRYDOCK_POLICY: join(stateDir, 'policy.json'), ...env },
+  // Started as the launcher starts it, so benchmarks measure it as users run it.
+  const child = spawn(process.execPath, [...BACKEND_NODE_FLAGS, join(DIST, 'backend.js'), 'run'], {
+    env: { ...process.env, ...BACKEND_ENV, DRYDOCK_STATE_DIR: stateDir, DRYDOCK_POLICY: join(stateDir, 'policy.json'), ...env },
     stdio: 'ignore',
   });
   const client = new DrydockClient(resolveLocations({ DRYDOCK_STATE_DIR: stateDir }).socketPath);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DrydockClient } from '../../client/drydockClient';
+import { BACKEND_ENV } from '../../client/backendProcess';
 import { installService, uninstallService, type ServiceTarget } from '../../client/loginUnit';
 import { isBackendDown } from '../../client/transport';
 import { UsageError, parse, type Command, type CommandContext } from '../context';
@@ -137,7 +138,7 @@ function processGone(pid: number): boolean {
 }
 
 function serviceTarget(): ServiceTarget {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...BACKEND_ENV };
   for (const name of ['DRYDOCK_STATE_DIR', 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DRYDOCK_POLICY'] as const) {
     const value = process.env[name];
     if (value) env[name] = value;
