@@ -126,11 +126,23 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+/**
+ * Canonical spellings of the zones seen so far. Every next-run computation
+ * checks its zone; a new Intl.DateTimeFormat each time made the backend with
+ * 1,000 schedules allocate 1,000 ICU formatters a pass.
+ */
+const canonicalZones = new Map<string, string>();
+
 /** Validates an IANA zone name and returns its canonical spelling ("utc" -> "UTC"). */
 export function checkTimeZone(timeZone: string, field = 'timeZone'): string {
   try {
     if (typeof timeZone !== 'string' || timeZone.trim() === '') throw new RangeError('empty');
-    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+    let canonical = canonicalZones.get(timeZone);
+    if (canonical === undefined) {
+      canonical = formatter(timeZone).resolvedOptions().timeZone;
+      canonicalZones.set(timeZone, canonical);
+    }
+    return canonical;
   } catch {
     throw invalid(field, `"${String(timeZone)}" is not an IANA time zone; use a name like "Europe/Berlin" or "America/New_York"`);
   }
