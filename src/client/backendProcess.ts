@@ -3,8 +3,12 @@
  * launcher, the login unit, the tests and benchmarks), so it runs the same.
  */
 
-/** A small young generation: the backend idles for days, and this keeps its memory low. */
-export const BACKEND_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+/**
+ * A small young generation: the backend idles for days, and this keeps its
+ * memory low; `gc()` lets it collect a burst's garbage once it is quiet
+ * (src/backend/daemon/idleCollector.ts).
+ */
+export const BACKEND_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--expose-gc'];
 
 /**
  * glibc raises its trim threshold when big blocks are freed, so the ~6 MB V8

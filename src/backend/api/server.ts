@@ -15,9 +15,11 @@ export class ApiServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
-  constructor(deps: HandlerDeps) {
+  /** `onRequest` hears of every request (the idle collector waits for quiet). */
+  constructor(deps: HandlerDeps, onRequest: () => void = () => undefined) {
     const router = new Router(createHandlers(deps));
     this.server = createServer((request, response) => {
+      onRequest();
       router.handle(request, response).catch((error: unknown) => sendError(response, error));
     });
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => void router.upgrade(request, socket, head));

@@ -26,6 +26,7 @@ import { WorkspaceFiles } from '../files/workspaceFiles';
 import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../workspaces/records';
 import { UpdateChecks } from '../workspaces/updateChecks';
 import { WorkspaceService } from '../workspaces/workspaceService';
+import { IdleCollector } from './idleCollector';
 import { ownerIdOf } from './ownerId';
 
 /** How long a stop waits for running builds before leaving them to be marked interrupted. */
@@ -54,6 +55,7 @@ export class Backend {
   private readonly feed: EventFeed;
   private readonly server: ApiServer;
   private readonly pendingContainerEvents = new Map<string, NodeJS.Timeout>();
+  private readonly idle = new IdleCollector();
   private readonly startedAt = new Date().toISOString();
   /** The owner label of everything this backend makes on the engine. */
   readonly owner: string;
@@ -130,6 +132,7 @@ export class Backend {
       onContainerEvent: (event) => {
         const workspace = event.labels[LABEL.workspace];
         if (!workspace) return;
+        this.idle.activity();
         clearTimeout(this.pendingContainerEvents.get(workspace));
         this.pendingContainerEvents.set(
           workspace,
@@ -144,19 +147,22 @@ export class Backend {
     const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy);
     const files = new WorkspaceFiles(this.service);
     this.feed = new EventFeed(this.events, views);
-    this.server = new ApiServer({
-      service: this.service,
-      sessions: new ExecSessions(this.service),
-      files,
-      watches: new FileWatches(files),
-      logs: this.logs,
-      feed: this.feed,
-      views,
-      autoOff: this.autoOff,
-      scheduler: this.scheduler,
-      health: () => this.health(),
-      shutdown: () => this.onShutdownRequested('shutdown requested over the API'),
-    });
+    this.server = new ApiServer(
+      {
+        service: this.service,
+        sessions: new ExecSessions(this.service),
+        files,
+        watches: new FileWatches(files),
+        logs: this.logs,
+        feed: this.feed,
+        views,
+        autoOff: this.autoOff,
+        scheduler: this.scheduler,
+        health: () => this.health(),
+        shutdown: () => this.onShutdownRequested('shutdown requested over the API'),
+      },
+      () => this.idle.activity(),
+    );
   }
 
   /**
@@ -190,6 +196,7 @@ export class Backend {
       this.policy.close();
       this.feed.close();
       for (const timer of this.pendingContainerEvents.values()) clearTimeout(timer);
+      this.idle.dispose();
       await this.writer.flush().catch((error: unknown) => this.log(`could not save the state file: ${errorMessage(error)}`));
       this.writer.close();
       await rm(this.locations.socketPath, { force: true });
