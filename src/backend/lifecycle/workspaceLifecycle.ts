@@ -133,8 +133,11 @@ export class WorkspaceLifecycle {
   /**
    * Every workspace of this backend that Docker knows of, by labels only: a
    * container, a home volume, or both. Other backends' objects are not listed.
+   * `known` names running containers the caller already has a record of: they
+   * are described from the listing alone (no environment, exit code 0), which
+   * spares a start-up with many running workspaces one inspect each.
    */
-  async list(): Promise<WorkspaceObservation[]> {
+  async list(known: (workspace: string, containerId: string) => boolean = () => false): Promise<WorkspaceObservation[]> {
     const managed = { [LABEL.managed]: 'true' };
     const [containers, volumes] = await Promise.all([this.docker.containers.list(managed), this.docker.volumes.list(managed)]);
     const byName = new Map<string, WorkspaceObservation>();
@@ -149,9 +152,15 @@ export class WorkspaceLifecycle {
       // Scratch containers (reading an image's files) and a build's `-next` container are not the workspace's.
       return name !== undefined && container.name === containerName(name) && this.owns(container.labels, name);
     });
-    // The listing lacks the environment, which adoption needs; inspect only what is ours.
-    const inspected = await Promise.all(running.map((container) => this.docker.containers.inspect(container.id)));
-    for (const container of inspected) {
+    // The listing lacks the environment (adoption needs it) and the exit code (a stopped one's notice needs it).
+    const described = await Promise.all(
+      running.map(async (container) =>
+        container.running && known(container.labels[LABEL.workspace] ?? '', container.id)
+          ? { ...container, exitCode: 0, env: {} }
+          : this.docker.containers.inspect(container.id),
+      ),
+    );
+    for (const container of described) {
       if (!container) continue;
       const name = container.labels[LABEL.workspace] ?? '';
       const observation = byName.get(name) ?? { name, state: 'off' };
@@ -205,7 +214,9 @@ function isPathOrAncestor(path: string, mounted: string): boolean {
   return path === mounted || path.startsWith(`${mounted}/`) || mounted.startsWith(`${path}/`);
 }
 
-function describeContainer(container: ContainerInfo): NonNullable<WorkspaceObservation['container']> {
+function describeContainer(
+  container: Pick<ContainerInfo, 'id' | 'status' | 'exitCode' | 'imageId' | 'env' | 'labels'>,
+): NonNullable<WorkspaceObservation['container']> {
   return {
     id: container.id,
     status: container.status,

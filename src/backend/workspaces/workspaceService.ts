@@ -294,7 +294,9 @@ export class WorkspaceService {
     const { lifecycle, runner } = this.requireEngine();
     const building = new Set([...this.records.keys()].filter((name) => runner.current(name)));
     for (const leftover of await lifecycle.removeInterruptedBuildContainers(building)) this.deps.log(`removed ${leftover}, left by an interrupted build`);
-    const observed = new Map((await lifecycle.list()).map((observation) => [observation.name, observation]));
+    // Running containers the records already know need no inspect: only adoption and stopped ones do.
+    const known = (name: string, containerId: string): boolean => this.records.get(name)?.containerId === containerId;
+    const observed = new Map((await lifecycle.list(known)).map((observation) => [observation.name, observation]));
     for (const record of this.records.values()) await this.applyObservation(record, observed.get(record.name));
   }
 
