@@ -202,17 +202,20 @@ export async function ensureHomeVolume(docker: DockerAdapter, ownership: Ownersh
  * A volume mounted where the image has no directory is owned by root. The
  * home directory itself (not its contents) is given to the workspace user on
  * every build (so a new image's uid follows, an empty home handed back to root
- * by Docker is healed, and so is a crash before the first chown). chown by exec
- * is the fast path; an image without chown gets it through the archive API instead.
+ * by Docker is healed, and so is a crash before the first chown); a home
+ * already owned right is left as it is. chown by exec is the fast path; an
+ * image without chown gets it through the archive API instead.
  * Neither can follow a link planted in home: `home` is the volume's mount
  * point, a real directory the user cannot replace, and without -R nothing
  * inside it is touched.
  */
 async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: PasswdEntry, home: string): Promise<void> {
+  // Most rebuilds find home already theirs: one archive-API read of its tar header is far cheaper than an exec.
+  const stat = await docker.files.stat(containerId, home).catch(() => undefined);
+  if (stat?.isDirectory && stat.uid === user.uid && stat.gid === user.gid) return;
   const owner = `${user.uid}:${user.gid}`;
   const exitCode = await docker.containers.exec(containerId, ['chown', owner, home], { user: '0:0' }).catch(() => -1);
   if (exitCode === 0) return;
-  const stat = await docker.files.stat(containerId, home);
   const name = home.slice(home.lastIndexOf('/') + 1);
   await docker.files.put(containerId, home.slice(0, home.lastIndexOf('/')) || '/', [
     { path: `${name}/`, type: 'directory', mode: stat?.mode ?? 0o755, uid: user.uid, gid: user.gid },
