@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
 import type { DaemonEvent } from '../../src/api/views';
 import { waitFor } from '../support/cliSandbox';
-import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
-import { createRunning, removeStateDir, startDaemon, startDaemonWithPolicy, type TestDaemon } from '../support/daemonProcess';
+import { docker, dockerExec } from '../support/docker';
+import { createRunning, policyDaemons, startDaemon, type TestDaemon } from '../support/daemonProcess';
 import { buildTestImage, removeImage } from '../support/testImage';
 
 const IMAGE = 'drydock-test/autooff:1';
@@ -38,26 +38,11 @@ const firstNotRunning = (timed: TimedEvents, name: string): Promise<number> =>
   });
 
 void describe('auto-off, forced rebuilds and auto-start in a real backend', () => {
-  const workspaces: string[] = [];
-  const daemons: TestDaemon[] = [];
-  const workspace = (prefix: string): string => {
-    const name = uniqueName(prefix);
-    workspaces.push(name);
-    return name;
-  };
-  const daemonWith = async (policy: unknown): Promise<TestDaemon> => {
-    const daemon = await startDaemonWithPolicy(policy);
-    daemons.push(daemon);
-    return daemon;
-  };
+  const { workspace, daemonWith, own, cleanUp } = policyDaemons();
 
   before(() => buildTestImage(IMAGE));
   after(async () => {
-    for (const daemon of daemons) {
-      await daemon.stop();
-      removeStateDir(daemon.stateDir);
-    }
-    for (const name of workspaces) removeWorkspaceObjects(name);
+    await cleanUp();
     removeImage(IMAGE);
   });
 
@@ -181,7 +166,7 @@ void describe('auto-off, forced rebuilds and auto-start in a real backend', () =
 
     // The other backend comes back within the catch-up window and starts its workspace then.
     const restarted = await startDaemon(down.stateDir);
-    daemons.push(restarted);
+    own(restarted);
     await restarted.waitForEvent((event) => event.type === 'auto-start' && event.workspace === missed && event.status === 'started', 90_000);
     const missedView = await restarted.workspace(missed);
     assert.equal(missedView.state, 'running');

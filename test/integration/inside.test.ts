@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DaemonEvent, WorkspaceView } from '../../src/api/views';
 import { CLI, sleep, waitFor } from '../support/cliSandbox';
-import { docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
-import { createRunning, removeStateDir, startDaemon, startDaemonWithPolicy, type TestDaemon } from '../support/daemonProcess';
+import { docker, dockerExec } from '../support/docker';
+import { createRunning, policyDaemons, startDaemon } from '../support/daemonProcess';
 import { buildTestImage, removeImage } from '../support/testImage';
 
 /**
@@ -59,26 +59,11 @@ const isFor = (name: string, type: DaemonEvent['type']) => (event: DaemonEvent) 
   event.type === type && 'workspace' in event && (typeof event.workspace === 'string' ? event.workspace : event.workspace?.name) === name;
 
 void describe('drydock inside the workspace (busybox image, real backend)', () => {
-  const workspaces: string[] = [];
-  const daemons: TestDaemon[] = [];
-  const workspace = (prefix: string): string => {
-    const name = uniqueName(prefix);
-    workspaces.push(name);
-    return name;
-  };
-  const daemonWith = async (policy: unknown): Promise<TestDaemon> => {
-    const daemon = await startDaemonWithPolicy(policy);
-    daemons.push(daemon);
-    return daemon;
-  };
+  const { workspace, daemonWith, own, cleanUp } = policyDaemons();
 
   before(() => buildTestImage(IMAGE));
   after(async () => {
-    for (const daemon of daemons) {
-      await daemon.stop();
-      removeStateDir(daemon.stateDir);
-    }
-    for (const name of workspaces) removeWorkspaceObjects(name);
+    await cleanUp();
     removeImage(IMAGE);
   });
 
@@ -217,7 +202,7 @@ void describe('drydock inside the workspace (busybox image, real backend)', () =
     // Down for longer than the threshold: without the kept lease the restarted backend would stop it at once.
     await sleep(6000);
     const second = await startDaemon(first.stateDir);
-    daemons.push(second);
+    own(second);
     await sleep(8000);
     const view = await second.workspace(name);
     assert.equal(view.state, 'running', 'still running 8 s after the restart, well past its 4 s threshold');

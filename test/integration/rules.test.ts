@@ -21,8 +21,8 @@ import { isDrydockError } from '../../src/core/errors';
 import { parsePolicy, type Policy } from '../../src/core/policy';
 import { VERSION } from '../../src/core/version';
 import { waitFor } from '../support/cliSandbox';
-import { createRunning, newStateDir, removeStateDir, startDaemon, startDaemonWithPolicy, type TestDaemon } from '../support/daemonProcess';
-import { connect, docker, dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
+import { createRunning, newStateDir, policyDaemons, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
+import { connect, docker, dockerExec } from '../support/docker';
 import { CONFIGURE_SCRIPT } from '../support/hookImage';
 import { buildTestImage, removeImage } from '../support/testImage';
 
@@ -113,19 +113,8 @@ async function inProcess(options: { policy: Policy; retryDelaysMs?: number[] }):
 }
 
 void describe('rules of the backend no other suite covers', () => {
-  const workspaces: string[] = [];
-  const daemons: TestDaemon[] = [];
+  const { workspace, daemonWith, own, cleanUp } = policyDaemons();
   const cleanups: (() => void)[] = [];
-  const workspace = (prefix: string): string => {
-    const name = uniqueName(prefix);
-    workspaces.push(name);
-    return name;
-  };
-  const daemonWith = async (policy: unknown): Promise<TestDaemon> => {
-    const daemon = await startDaemonWithPolicy(policy);
-    daemons.push(daemon);
-    return daemon;
-  };
   const harnessWith = async (options: Parameters<typeof inProcess>[0]): Promise<InProcess> => {
     const harness = await inProcess(options);
     cleanups.push(() => harness.close());
@@ -144,11 +133,7 @@ void describe('rules of the backend no other suite covers', () => {
   });
   after(async () => {
     for (const cleanup of cleanups) cleanup();
-    for (const daemon of daemons) {
-      await daemon.stop();
-      removeStateDir(daemon.stateDir);
-    }
-    for (const name of workspaces) removeWorkspaceObjects(name);
+    await cleanUp();
     for (const image of [IMAGE, CUSTOM_CONFIGURE_IMAGE, LATE_IMAGE]) removeImage(image);
   });
 
@@ -268,7 +253,7 @@ void describe('rules of the backend no other suite covers', () => {
       // The backend is down well past the deadline (the host slept, or the user logged out).
       await waitFor('the deadline to be 11 s past', 30_000, () => Date.now() > saved + 11_000, 250);
       const restarted = await startDaemon(daemon.stateDir);
-      daemons.push(restarted);
+      own(restarted);
       const startedAt = Date.now();
       const stopped = await restarted.waitForEvent(isFor(name, 'auto-stopped'), 20_000);
       // The saved deadline counts, not a fresh clock: the stop says how late it is, and comes at once, not a threshold later.

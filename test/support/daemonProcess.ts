@@ -7,6 +7,7 @@ import type { DaemonEvent, WorkspaceView } from '../../src/api/views';
 import { BACKEND_ENV, BACKEND_NODE_FLAGS } from '../../src/client/backendProcess';
 import { DrydockClient } from '../../src/client/drydockClient';
 import type { SpecInput } from '../../src/core/spec';
+import { removeWorkspaceObjects, uniqueName } from './docker';
 
 const ROOT = join(__dirname, '../../..');
 /** The bundles run: dist/, or another build's (DRYDOCK_BENCH_DIST, for a benchmark of before against after). */
@@ -110,4 +111,39 @@ export async function startDaemonWithPolicy(policy: unknown): Promise<TestDaemon
   const stateDir = newStateDir();
   writeFileSync(join(stateDir, 'policy.json'), JSON.stringify(policy));
   return startDaemon(stateDir);
+}
+
+/**
+ * What a suite of policy backends keeps for its `after`: workspace names it made
+ * and backends it started, both removed by `cleanUp()`.
+ */
+export function policyDaemons(): {
+  workspace: (prefix: string) => string;
+  daemonWith: (policy: unknown) => Promise<TestDaemon>;
+  /** A backend the suite started another way (a restart), removed with the rest. */
+  own: (daemon: TestDaemon) => void;
+  cleanUp: () => Promise<void>;
+} {
+  const workspaces: string[] = [];
+  const daemons: TestDaemon[] = [];
+  return {
+    workspace: (prefix) => {
+      const name = uniqueName(prefix);
+      workspaces.push(name);
+      return name;
+    },
+    daemonWith: async (policy) => {
+      const daemon = await startDaemonWithPolicy(policy);
+      daemons.push(daemon);
+      return daemon;
+    },
+    own: (daemon) => void daemons.push(daemon),
+    cleanUp: async () => {
+      for (const daemon of daemons) {
+        await daemon.stop();
+        removeStateDir(daemon.stateDir);
+      }
+      for (const name of workspaces) removeWorkspaceObjects(name);
+    },
+  };
 }
