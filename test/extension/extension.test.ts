@@ -9,6 +9,7 @@ import type { DrydockApi } from '../../src/extension/extension';
 import { removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { buildHookImage } from '../support/hookImage';
 import { removeImage } from '../support/testImage';
+import { until } from './until';
 
 /**
  * Inside a real VS Code host, against a real backend and Docker engine. The
@@ -25,17 +26,6 @@ import { removeImage } from '../support/testImage';
  */
 const IMAGE = 'drydock-test/extension:1';
 const MINUTE = 60_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe('Drydock in a real VS Code host', () => {
   let api: DrydockApi;

@@ -6,6 +6,7 @@ import { DrydockClient } from '../../src/client/drydockClient';
 import { containerName } from '../../src/core/names';
 import { dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
+import { sleep, until } from './until';
 
 /**
  * The drydock: file system inside a real VS Code host (code-server), driven
@@ -14,17 +15,6 @@ import { buildTestImage, removeImage } from '../support/testImage';
  */
 const IMAGE = 'drydock-test/ext-files:1';
 const HOME = '/home/dev';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** The FileSystemError code VS Code gives callers ('FileNotFound', 'NoPermissions'...). */
 async function errorCode(call: Thenable<unknown>): Promise<string> {

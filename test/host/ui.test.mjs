@@ -11,13 +11,11 @@
 // read why the backend or Docker cannot be reached. A PNG of each step goes
 // to test-results/ui/.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { before, test } from 'node:test';
-import { installVsix, openWorkbench, startCodeServer } from '../../src/devhost/codeServer.mjs';
-import { ROOT, RESULTS, backendEnv, stopBackend } from './hostSupport.mjs';
+import { openWorkbench, startCodeServer } from '../../src/devhost/codeServer.mjs';
+import { ROOT, RESULTS, backendEnv, packageExtension, profileWithExtension, stopBackend } from './hostSupport.mjs';
 
 const require = (await import('node:module')).createRequire(import.meta.url);
 const { buildHookImage } = require(join(ROOT, 'out/test/support/hookImage.js'));
@@ -28,14 +26,10 @@ const { DrydockClient } = require(join(ROOT, 'out/src/client/drydockClient.js'))
 
 const IMAGE = 'drydock-test/ui:1';
 const shots = join(RESULTS, 'ui');
-const vsix = join(ROOT, 'drydock.vsix');
 // The Workspaces tree's own message (TreeView.message), above its items or in place of its welcome text.
 const TREE_MESSAGE = '.part.sidebar .pane-body .tree-explorer-viewlet-tree-view > .message';
 
-before(() => {
-  mkdirSync(shots, { recursive: true });
-  execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix], { cwd: ROOT, stdio: 'inherit' });
-});
+before(() => packageExtension(shots));
 
 /** Matches exactly `text` (a quick pick's label, a button, a menu item). */
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -46,9 +40,7 @@ const sidebarText = (page) => page.locator('.part.sidebar').innerText();
 
 test('create a workspace from the palette and watch it in the tree, output panel and status bar', { timeout: 15 * 60_000 }, async () => {
   buildHookImage(IMAGE);
-  const profile = mkdtempSync(join(tmpdir(), 'dd-ui-'));
-  const dirs = { extensionsDir: join(profile, 'extensions'), userDataDir: join(profile, 'user-data') };
-  await installVsix(vsix, dirs);
+  const { profile, dirs } = await profileWithExtension();
   const { stateDir, env } = backendEnv('3m');
   const name = `ui-${Date.now().toString(36)}`;
   // The countdown turns to the warning look 2 minutes before auto-off.
@@ -459,9 +451,7 @@ test('create a workspace from the palette and watch it in the tree, output panel
 });
 
 test('the Workspaces view says why the backend, then Docker, cannot be reached', { timeout: 5 * 60_000 }, async () => {
-  const profile = mkdtempSync(join(tmpdir(), 'dd-ui-'));
-  const dirs = { extensionsDir: join(profile, 'extensions'), userDataDir: join(profile, 'user-data') };
-  await installVsix(vsix, dirs);
+  const { profile, dirs } = await profileWithExtension();
   const { stateDir, env } = backendEnv('3m');
   // The backend cannot start: its Node does not exist. The setting is machine-scoped, which in
   // code-server (a remote window) means the server's Machine settings.

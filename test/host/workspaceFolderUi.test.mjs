@@ -6,13 +6,11 @@
 // "Drydock Workspace" profile) and see it appear in the explorer. A PNG of each
 // step goes to test-results/workspace-folder/.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { installVsix, openWorkbench, startCodeServer } from '../../src/devhost/codeServer.mjs';
-import { ROOT, RESULTS, backendEnv, stopBackend } from './hostSupport.mjs';
+import { openWorkbench, startCodeServer } from '../../src/devhost/codeServer.mjs';
+import { ROOT, RESULTS, backendEnv, packageExtension, profileWithExtension, stopBackend } from './hostSupport.mjs';
 
 const require = (await import('node:module')).createRequire(import.meta.url);
 const { buildTestImage, removeImage } = require(join(ROOT, 'out/test/support/testImage.js'));
@@ -23,20 +21,12 @@ const { containerName } = require(join(ROOT, 'out/src/core/names.js'));
 
 const IMAGE = 'drydock-test/ui-folder:1';
 const shots = join(RESULTS, 'workspace-folder');
-const vsix = join(ROOT, 'drydock.vsix');
 
-before(() => {
-  // Only this run's pictures: a failure.png from an earlier run would mislead.
-  rmSync(shots, { recursive: true, force: true });
-  mkdirSync(shots, { recursive: true });
-  execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix], { cwd: ROOT, stdio: 'inherit' });
-});
+before(() => packageExtension(shots));
 
 test('open a workspace home from the tree, edit and save a file, and see a file made in its terminal', { timeout: 15 * 60_000 }, async () => {
   buildTestImage(IMAGE);
-  const profile = mkdtempSync(join(tmpdir(), 'dd-ui-'));
-  const dirs = { extensionsDir: join(profile, 'extensions'), userDataDir: join(profile, 'user-data') };
-  await installVsix(vsix, dirs);
+  const { profile, dirs } = await profileWithExtension();
   const { stateDir, env } = backendEnv('30m');
   const name = `uif-${Date.now().toString(36)}`;
   const container = containerName(name);

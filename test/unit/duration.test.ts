@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDuration, parseDuration } from '../../src/core/duration';
-import { isDrydockError } from '../../src/core/errors';
+import { assertInvalid } from '../support/refusals';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-/** Asserts an invalid_input DrydockError for `field` whose message contains every fragment. */
-function assertInvalid(fn: () => unknown, field: string, ...fragments: string[]): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isDrydockError(error, 'invalid_input'), `expected invalid_input, got ${String(error)}`);
-    assert.equal(error.field, field);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should mention "${fragment}"`);
-    return true;
-  });
-}
 
 void describe('parseDuration', () => {
   void it('reads single units', () => {

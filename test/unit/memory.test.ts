@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDrydockError } from '../../src/core/errors';
 import { DOCKER_MIN_MEMORY_BYTES, formatMemory, parseMemory } from '../../src/core/memory';
+import { assertInvalid } from '../support/refusals';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const GIB = 1024 * MIB;
-
-/** Asserts an invalid_input DrydockError for `field` whose message contains every fragment. */
-function assertInvalid(fn: () => unknown, field: string, ...fragments: string[]): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isDrydockError(error, 'invalid_input'), `expected invalid_input, got ${String(error)}`);
-    assert.equal(error.field, field);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should mention "${fragment}"`);
-    return true;
-  });
-}
 
 void describe('parseMemory', () => {
   void it('reads Docker-style sizes in binary units', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDrydockError } from '../../src/core/errors';
 import { parsePasswd, resolveWorkspaceUser, type PasswdEntry } from '../../src/core/passwd';
+import { assertRefused } from '../support/refusals';
 
 const IMAGE = 'ghcr.io/org/dev:latest';
 
@@ -20,18 +20,7 @@ const byName = (name: string): PasswdEntry => {
   return entry;
 };
 
-/** Asserts a user_missing DrydockError for field `user` whose message contains every fragment. */
-function assertUserMissing(fn: () => unknown, ...fragments: string[]): string {
-  let message = '';
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isDrydockError(error, 'user_missing'), `expected user_missing, got ${String(error)}`);
-    assert.equal(error.field, 'user');
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should mention "${fragment}"`);
-    message = error.message;
-    return true;
-  });
-  return message;
-}
+const assertUserMissing = (fn: () => unknown, ...fragments: string[]): string => assertRefused('user_missing', fn, 'user', ...fragments);
 
 void describe('parsePasswd', () => {
   void it('reads name, uid, gid, home and shell', () => {

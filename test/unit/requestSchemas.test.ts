@@ -2,20 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as schemas from '../../src/api/schemas';
 import { parseBody } from '../../src/backend/api/http';
-import { isDrydockError } from '../../src/core/errors';
+import { assertInvalid } from '../support/refusals';
 
-/** Asserts an invalid_input error whose field is `field` and whose message has every fragment; returns the message. */
-function refused(fn: () => unknown, field: string, ...fragments: string[]): string {
-  let message = '';
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isDrydockError(error, 'invalid_input'), `expected invalid_input, got ${String(error)}`);
-    assert.equal(error.field, field, error.message);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should mention "${fragment}"`);
-    message = error.message;
-    return true;
-  });
-  return message;
-}
+const refused = assertInvalid;
 
 void describe('request bodies (the API schemas through the server check)', () => {
   void it('applies the defaults a client may leave out', () => {

@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isDrydockError } from '../../src/core/errors';
 import { checkTimeZone, describeSchedule, hostTimeZone, nextRun, nextRuns, parseCron, weekdaysAt, type CronSchedule } from '../../src/core/schedule';
-
-/** Asserts an invalid_input DrydockError for `field` whose message contains every fragment. */
-function assertInvalid(fn: () => unknown, field: string, ...fragments: string[]): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isDrydockError(error, 'invalid_input'), `expected invalid_input, got ${String(error)}`);
-    assert.equal(error.field, field);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should mention "${fragment}"`);
-    return true;
-  });
-}
+import { assertInvalid } from '../support/refusals';
 
 const NY = 'America/New_York';
 const BERLIN = 'Europe/Berlin';

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { isDrydockError } from '../../src/core/errors';
 import { parseEnvPairs } from '../../src/core/envPairs';
 import { parseCpus, parseWorkspaceSpec, type HostLimits } from '../../src/core/spec';
+import { assertInvalid } from '../support/refusals';
 
 /** A host as Docker reports it: memory is never a round number. */
 const HOST_MEMORY = 8_254_390_272; // 7.7 GiB
@@ -10,19 +11,6 @@ const LIMITS: HostLimits = { cpus: 4, memoryBytes: HOST_MEMORY };
 const MINIMAL = { name: 'api', image: 'ubuntu:24.04' };
 
 const parse = (extra: Record<string, unknown>, limits: HostLimits = LIMITS) => parseWorkspaceSpec({ ...MINIMAL, ...extra }, limits);
-
-/** Asserts an invalid_input DrydockError whose `field` is `field` and whose message contains every fragment. */
-function assertInvalid(fn: () => unknown, field: string, ...fragments: string[]): string {
-  let message = '';
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isDrydockError(error, 'invalid_input'), `expected invalid_input, got ${String(error)}`);
-    assert.equal(error.field, field, error.message);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should mention "${fragment}"`);
-    message = error.message;
-    return true;
-  });
-  return message;
-}
 
 void describe('parseWorkspaceSpec: defaults', () => {
   void it('fills env and adds nothing else (no pull policy: the default decides, see imageReference.test.ts)', () => {
