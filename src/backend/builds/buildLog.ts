@@ -6,42 +6,18 @@
  */
 import { dirname } from 'node:path';
 import { errorMessage } from '../../core/errors';
-import { BoundedLogFile, Deque } from './logFile';
-import type { BuildReporter, OutputStream, StepOutcome, StepStatus } from '../lifecycle/buildReporter';
+import { BoundedLogFile } from './logFile';
+import { formatLine, sanitize, truncatedMarker, type BuildLogEntry } from './logEntries';
+import { LogReplay } from './logReplay';
+import type { BuildReporter, OutputStream, StepOutcome } from '../lifecycle/buildReporter';
 
-export type BuildLogEntry = {
-  seq: number;
-  time: string;
-  kind: 'step-start' | 'output' | 'info' | 'warn' | 'progress' | 'step-end' | 'result' | 'truncated';
-  stream?: OutputStream;
-  step?: string;
-  text: string;
-  exitCode?: number;
-  durationMs?: number;
-  status?: StepStatus | 'running' | 'failed' | 'interrupted';
-  /** step-end only: why it was skipped, failed or warned (also appended to text). */
-  note?: string;
-};
+export type { BuildLogEntry } from './logEntries';
 
 export type BuildEnding = { status: 'running' | 'failed' | 'interrupted'; message?: string };
 export type BuildLogLimits = { maxLineBytes?: number; maxFileBytes?: number; maxMemoryEntries?: number; maxMemoryBytes?: number };
 export type BuildLogOptions = { workspace: string; buildId: string; file: string; clock?: () => Date; limits?: BuildLogLimits };
 
-// Control characters (except tab) and Unicode line separators would break "one entry = one line".
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNPRINTABLE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g;
-const escapeChar = (c: string) => {
-  const code = c.charCodeAt(0);
-  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-};
-/** Invalid UTF-8 becomes U+FFFD (toString does that); control characters become visible escapes. */
-const sanitize = (text: string) => text.replace(UNPRINTABLE, escapeChar);
-const truncatedMarker = (bytes: number) => ` … [line truncated: ${bytes} bytes]`;
-const formatMs = (ms: number) =>
-  ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
-
 type LineBuffer = { parts: Buffer[]; bytes: number; dropped: number };
-type Subscriber = { listener: (entry: BuildLogEntry) => void; next: number; active: boolean };
 
 export class BuildLog implements BuildReporter {
   readonly workspace: string;
@@ -56,11 +32,8 @@ export class BuildLog implements BuildReporter {
   private seq = 0;
   private lastMs = NaN;
   private lastIso = '';
-  private readonly memory = new Deque<BuildLogEntry>();
-  private memoryBytes = 0;
+  private readonly replay: LogReplay;
   private readonly partial: Record<OutputStream, LineBuffer> = { stdout: { parts: [], bytes: 0, dropped: 0 }, stderr: { parts: [], bytes: 0, dropped: 0 } };
-  private subscribers: Subscriber[] = [];
-  private dispatching = false;
   private currentStep: string | undefined;
   private closed = false;
   private finishing = false;
@@ -74,6 +47,7 @@ export class BuildLog implements BuildReporter {
     const { maxLineBytes = 16 * 1024, maxFileBytes = 8 * 1024 * 1024, maxMemoryEntries = 5000, maxMemoryBytes = maxFileBytes } = options.limits ?? {};
     // Entries can each be maxLineBytes long, so the memory ring is capped by size as well as count.
     this.limits = { maxLineBytes, maxFileBytes, maxMemoryEntries, maxMemoryBytes };
+    this.replay = new LogReplay({ maxEntries: maxMemoryEntries, maxBytes: maxMemoryBytes }, this.clock);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.log = new BoundedLogFile(this.file, maxFileBytes, (error) => this.fileFailed(error));
   }
@@ -168,17 +142,11 @@ export class BuildLog implements BuildReporter {
 
   /** Replays the entries kept in memory, then delivers live ones, in order. Returns an unsubscribe function. */
   subscribe(listener: (entry: BuildLogEntry) => void): () => void {
-    const subscriber: Subscriber = { listener, next: 1, active: true };
-    this.subscribers.push(subscriber);
-    this.dispatch();
-    return () => {
-      subscriber.active = false;
-      this.subscribers = this.subscribers.filter((s) => s !== subscriber);
-    };
+    return this.replay.subscribe(listener);
   }
 
   entries(): BuildLogEntry[] {
-    return this.memory.toArray();
+    return this.replay.entries();
   }
 
   /** The file failed (a full disk): the live log says so and goes on; listeners (events, the log store's marker) learn it once. */
@@ -262,80 +230,7 @@ export class BuildLog implements BuildReporter {
       /* not written: the file has the condensed info lines */
     } else if (entry.kind === 'output' || entry.kind === 'info') this.log.writeBounded(formatLine(entry));
     else this.log.writeAlways(formatLine(entry));
-    this.remember(entry);
-    this.dispatch();
+    this.replay.push(entry);
     return entry;
-  }
-
-  private remember(entry: BuildLogEntry): void {
-    this.memory.push(entry);
-    this.memoryBytes += entry.text.length * 2 + 100;
-    while (this.memory.length > 1 && (this.memory.length > this.limits.maxMemoryEntries || this.memoryBytes > this.limits.maxMemoryBytes)) {
-      this.memoryBytes -= this.memory.shift()!.text.length * 2 + 100;
-    }
-  }
-
-  /**
-   * Each subscriber has a cursor (next seq). Delivery is re-entrancy safe: a listener
-   * that logs or subscribes just advances the cursors, so every subscriber sees the
-   * same order with no duplicates or gaps.
-   */
-  private dispatch(): void {
-    if (this.dispatching || this.subscribers.length === 0) return;
-    this.dispatching = true;
-    try {
-      for (let progressed = true; progressed;) {
-        progressed = false;
-        for (const subscriber of [...this.subscribers]) {
-          while (subscriber.active && subscriber.next <= this.seq) {
-            progressed = true;
-            const first = this.memory.at(0)?.seq ?? this.seq + 1;
-            let entry: BuildLogEntry;
-            if (subscriber.next < first) {
-              // Older entries left the memory ring; say so once, with a seq that keeps numbering consecutive.
-              const missed = first - subscriber.next;
-              entry = {
-                seq: first - 1,
-                time: this.memory.at(0)?.time ?? this.clock().toISOString(),
-                kind: 'truncated',
-                text: `${missed} earlier log entries are no longer in memory; the log file has them.`,
-              };
-              subscriber.next = first;
-            } else {
-              entry = this.memory.at(subscriber.next - first)!;
-              subscriber.next++;
-            }
-            try {
-              subscriber.listener(entry);
-            } catch {
-              /* a broken listener must not break the build or other listeners */
-            }
-          }
-        }
-      }
-    } finally {
-      this.dispatching = false;
-    }
-  }
-}
-
-function formatLine(entry: BuildLogEntry): string {
-  switch (entry.kind) {
-    case 'step-start':
-      return `${entry.time} ==> [step] ${entry.text}`;
-    case 'output':
-      return `${entry.time} ${entry.stream ?? 'stdout'}| ${entry.text}`;
-    case 'step-end': {
-      const facts = [
-        ...(entry.exitCode === undefined ? [] : [`exit ${entry.exitCode}`]),
-        ...(entry.durationMs === undefined ? [] : [formatMs(entry.durationMs)]),
-      ];
-      const note = entry.note === undefined ? '' : `: ${entry.note}`;
-      return `${entry.time} <== [${entry.status}] ${sanitize(entry.step ?? '')}${facts.length ? ` (${facts.join(', ')})` : ''}${note}`;
-    }
-    case 'result':
-      return `${entry.time} === build ${entry.status}${entry.text ? `: ${entry.text}` : ''}`;
-    default:
-      return `${entry.time} ${entry.kind}| ${entry.text}`;
   }
 }
