@@ -1,9 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, watch, type FSWatcher } from 'node:fs';
-import { Socket } from 'node:net';
+import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { busyText, heldFor } from '../../core/busy';
-import { formatDuration } from '../../core/duration';
 import { DrydockError, errorMessage } from '../../core/errors';
 import { INSIDE_CONTROL_DIR, INSIDE_TOKEN_PATH, insideCommandScript, insideUnavailableScript } from '../../core/insideCommand';
 import { clockTime, formatAnswer, nextTimeAtOffset, parseInsideRequest, type ParsedRequest } from '../../core/insideProtocol';
@@ -15,15 +12,13 @@ import type { BackendEvent } from '../workspaces/backendEvents';
 import type { EventBus } from '../workspaces/eventBus';
 import type { WorkspaceService } from '../workspaces/workspaceService';
 import { ControlFolder } from './controlFolder';
+import { insideStatusLines } from './insideStatus';
+import { KeepalivePipes, LEASE_TTL_MS } from './keepalivePipes';
 
-/** What a keepalive asks for; the policy's maxLease caps it. Renewed every third of it. */
-const LEASE_TTL_MS = 2 * 60_000;
 /** fs.watch can miss events (and is not everywhere): a scan this often catches what it missed. */
 const FALLBACK_SCAN_MS = 2_000;
 /** Requests handled per scan per workspace: a flood is worked through a batch at a time. */
 const REQUESTS_PER_SCAN = 32;
-/** Keepalive pipes one workspace may hold at once. */
-const MAX_PIPES = 32;
 /** Answers not collected and pipes not used are removed after this long. */
 const SWEEP_AGE_MS = 2 * 60_000;
 
@@ -44,10 +39,7 @@ interface Watched {
   timer: NodeJS.Timeout;
   scanning: Promise<void> | undefined;
   again: boolean;
-  /** Open keepalive pipes by lease id: EOF means the holder died. */
-  pipes: Map<string, { name: string; socket: Socket }>;
-  /** Pipes whose lease is being granted right now (not to be adopted as a restored lease meanwhile). */
-  granting: Set<string>;
+  keepalives: KeepalivePipes;
 }
 
 /**
@@ -111,8 +103,7 @@ export class InsideChannel implements InsideAccess {
         timer: setInterval(() => this.scan(name), FALLBACK_SCAN_MS),
         scanning: undefined,
         again: false,
-        pipes: new Map(),
-        granting: new Set(),
+        keepalives: new KeepalivePipes(name, folder, this.deps.autoOff, this.deps.log),
       };
       this.watched.set(name, watched);
       try {
@@ -123,53 +114,12 @@ export class InsideChannel implements InsideAccess {
       }
       this.scan(name);
     }
-    this.adoptPipes(name, watched);
+    watched.keepalives.adopt();
   }
 
   close(): void {
     this.closed = true;
     for (const name of [...this.watched.keys()]) this.unwatch(name);
-  }
-
-  /**
-   * Leases from inside that this backend holds no pipe for (restored after a
-   * restart): a holder still alive keeps its lease, renewed on its behalf
-   * (the open pipe is proof of life); one that died releases it.
-   */
-  private adoptPipes(name: string, watched: Watched): void {
-    for (const lease of this.deps.autoOff.leases(name)) {
-      if (!lease.pipe || watched.pipes.has(lease.id) || watched.granting.has(lease.pipe)) continue;
-      try {
-        this.attachPipe(name, watched, lease.id, lease.pipe, watched.folder.openPipe(lease.pipe));
-        this.deps.autoOff.renew(name, lease.id, LEASE_TTL_MS);
-      } catch {
-        this.deps.autoOff.release(name, lease.id);
-      }
-    }
-  }
-
-  private attachPipe(name: string, watched: Watched, leaseId: string, pipe: string, fd: number): void {
-    const socket = new Socket({ fd, readable: true, writable: false });
-    watched.pipes.set(leaseId, { name: pipe, socket });
-    // Whatever the holder writes is dropped; its end (however it died) ends the lease at once.
-    socket.resume();
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      if (watched.pipes.get(leaseId)?.socket !== socket) return;
-      watched.pipes.delete(leaseId);
-      if (this.closed || this.watched.get(name) !== watched) return;
-      try {
-        this.deps.autoOff.release(name, leaseId);
-      } catch (error) {
-        this.deps.log(`inside ${name}: releasing the lease of a keepalive that ended: ${errorMessage(error)}`);
-      }
-    });
-  }
-
-  private detachPipe(watched: Watched, leaseId: string): void {
-    const held = watched.pipes.get(leaseId);
-    watched.pipes.delete(leaseId);
-    held?.socket.destroy();
   }
 
   private unwatch(name: string): void {
@@ -178,7 +128,7 @@ export class InsideChannel implements InsideAccess {
     this.watched.delete(name);
     clearInterval(watched.timer);
     watched.watcher?.close();
-    for (const leaseId of [...watched.pipes.keys()]) this.detachPipe(watched, leaseId);
+    watched.keepalives.close();
   }
 
   private async removed(name: string): Promise<void> {
@@ -202,8 +152,7 @@ export class InsideChannel implements InsideAccess {
         watched.again = false;
         for (const request of await watched.folder.requestNames(REQUESTS_PER_SCAN)) await this.serve(name, watched, request);
       } while (watched.again && this.watched.get(name) === watched);
-      const inUse = new Set([...watched.pipes.values()].map((pipe) => pipe.name));
-      await watched.folder.sweep(SWEEP_AGE_MS, inUse);
+      await watched.folder.sweep(SWEEP_AGE_MS, watched.keepalives.inUse());
     })()
       .catch((error: unknown) => this.deps.log(`inside ${name}: ${errorMessage(error)}`))
       .finally(() => (watched.scanning = undefined));
@@ -247,7 +196,7 @@ export class InsideChannel implements InsideAccess {
       deadline ? `${name} stops at ${at(Date.parse(deadline))} at the earliest, without activity.` : `${name} has auto-off turned off.`;
     switch (request.op) {
       case 'status':
-        return formatAnswer(0, this.status(name, at));
+        return formatAnswer(0, insideStatusLines(this.deps, name, this.now(), at));
       case 'heartbeat':
         return formatAnswer(0, [deadlineLine(autoOff.activity(name))]);
       case 'extend': {
@@ -255,21 +204,7 @@ export class InsideChannel implements InsideAccess {
         return formatAnswer(0, [deadlineLine(autoOff.extendBy(name, by))]);
       }
       case 'hold': {
-        if (watched.pipes.size >= MAX_PIPES) throw new DrydockError('busy', `${name} already has ${MAX_PIPES} keepalives; end some first.`);
-        // The pipe is checked (a pipe, held open) before the lease exists, so a lease never outlives a dead holder.
-        const fd = watched.folder.openPipe(request.pipe);
-        let leaseId: string;
-        let ttlMs: number;
-        watched.granting.add(request.pipe);
-        try {
-          ({ leaseId, ttlMs } = autoOff.hold(name, request.holder, LEASE_TTL_MS, request.pipe));
-          this.attachPipe(name, watched, leaseId, request.pipe, fd);
-        } catch (error) {
-          closeSync(fd);
-          throw error;
-        } finally {
-          watched.granting.delete(request.pipe);
-        }
+        const { leaseId, ttlMs } = watched.keepalives.hold(request.holder, request.pipe);
         return formatAnswer(0, [`busy: ${request.holder}`], { lease: leaseId, renew: String(Math.max(1, Math.floor(ttlMs / 3000))) });
       }
       case 'renew':
@@ -278,8 +213,7 @@ export class InsideChannel implements InsideAccess {
         return formatAnswer(0, []);
       case 'release':
         this.requireInsideLease(name, request.lease);
-        this.detachPipe(watched, request.lease);
-        autoOff.release(name, request.lease);
+        watched.keepalives.release(request.lease);
         return formatAnswer(0, []);
     }
   }
@@ -289,30 +223,6 @@ export class InsideChannel implements InsideAccess {
     if (!this.deps.autoOff.leases(name).some((lease) => lease.id === leaseId && lease.pipe !== undefined)) {
       throw new DrydockError('not_found', `lease ${leaseId} expired or was never held from inside ${name}; take a new one.`, 'lease');
     }
-  }
-
-  /** What `drydock status` prints: state, time left, what the policy allows, and who holds the workspace busy. */
-  private status(name: string, at: (ms: number) => string): string[] {
-    const snapshot = this.deps.service.snapshot(name);
-    const status = this.deps.autoOff.status(snapshot.record);
-    const { autoOff } = this.deps.policy();
-    const now = this.now();
-    const lines = [`Workspace:   ${name} (${snapshot.state})`];
-    if (status.deadline !== undefined) lines.push(`Time left:   ${heldFor(status.deadline - now)} (stops at ${at(status.deadline)} without activity)`);
-    const { effective } = status;
-    const threshold = effective.thresholdMs === 'off' ? 'off' : formatDuration(effective.thresholdMs);
-    lines.push(
-      `Auto-off:    ${threshold} without activity (${effective.source}${effective.locked ? `, locked: ${effective.lockedReason ?? 'by policy'}` : ''})`,
-    );
-    lines.push(
-      `Extend:      ${autoOff.maxExtensionMs !== undefined ? `by at most ${formatDuration(autoOff.maxExtensionMs)} at a time` : 'by any amount'} (drydock extend 2h, drydock extend --until 18:30)`,
-    );
-    lines.push(
-      `Keepalive:   leases renewed every ${formatDuration(Math.min(LEASE_TTL_MS, autoOff.maxLeaseMs ?? LEASE_TTL_MS) / 3)} (maxLease ${autoOff.maxLeaseMs !== undefined ? formatDuration(autoOff.maxLeaseMs) : 'none'})`,
-    );
-    for (const lease of status.busy)
-      lines.push(`Busy:        ${busyText(lease.holder, lease.since, now).slice('busy: '.length)}${lease.pipe ? '' : ' (from outside)'}`);
-    return lines;
   }
 
   private folderOf(name: string): ControlFolder {
