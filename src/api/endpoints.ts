@@ -13,6 +13,7 @@ import type {
   FileStatView,
   FileWatchEvent,
   Health,
+  HostKeyView,
   LocalImageView,
   LeaseView,
   PolicyView,
@@ -128,6 +129,8 @@ export const endpoints = {
   shutdown: json<undefined, { stopping: true; waitingFor: string[] }>()('POST', '/v1/shutdown', 202),
   events: events<DaemonEvent>()('/v1/events'),
   policy: json<undefined, PolicyView>()('GET', '/v1/policy'),
+  sshHostKey: json<undefined, HostKeyView, typeof Schemas.sshHostKeyQuerySchema>()('GET', '/v1/ssh/host-key'),
+  trustSshHostKey: json<typeof Schemas.trustSshHostKeySchema, HostKeyView>()('POST', '/v1/ssh/trust'),
 
   listWorkspaces: json<undefined, { workspaces: WorkspaceView[] }>()('GET', '/v1/workspaces'),
   createWorkspace: json<typeof Schemas.createRequestSchema, CreatedView>()('POST', '/v1/workspaces', 201),

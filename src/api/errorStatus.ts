@@ -14,6 +14,9 @@ export const STATUS_FOR: Record<ErrorCode, number> = {
   user_missing: 422,
   policy_refused: 403,
   docker_unreachable: 503,
+  // The engine answers only once the user trusts its key (unknown) or sorts out a changed one.
+  ssh_host_key_unknown: 503,
+  ssh_host_key_changed: 503,
   backend_down: 503,
   docker_error: 502,
   hook_failed: 500,

@@ -106,6 +106,24 @@ export const resizeRequestSchema = fields({ columns: count('columns'), rows: cou
 
 export const deleteQuerySchema = fields({ deleteHome: v.optional(v.picklist(['true', 'false'], 'must be "true" or "false".')) }, BODY);
 
+/** SSH engines: the address to probe or trust, and the fingerprint the user confirmed. */
+const sshAddress = v.pipe(
+  v.string('give the engine as ssh://[user@]host[:port].'),
+  v.startsWith('ssh://', 'must be an ssh:// address, such as ssh://me@build-host:22.'),
+  v.maxLength(1024, 'is longer than 1024 characters.'),
+);
+export const sshHostKeyQuerySchema = fields({ host: sshAddress }, BODY);
+export const trustSshHostKeySchema = fields(
+  {
+    host: sshAddress,
+    fingerprint: v.pipe(
+      v.string('give the fingerprint you checked, such as SHA256:abc...'),
+      v.regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be a SHA256 fingerprint as `ssh-keygen -lf` prints it (SHA256: and 43 characters).'),
+    ),
+  },
+  BODY,
+);
+
 /** Workspace files: paths are absolute in the container; flags in queries are "true" or "false". */
 const containerPath = v.pipe(
   v.string('give an absolute path in the workspace, such as /home/dev/src.'),

@@ -16,7 +16,21 @@ export interface Health {
   version: string;
   pid: number;
   startedAt: string;
-  docker: { reachable: boolean; endpoint?: string; error?: string };
+  /** `hostKey`: the engine is refused for its SSH host key (unknown: the user may trust it; changed: must not simply). */
+  docker: { reachable: boolean; endpoint?: string; error?: string; hostKey?: HostKeyView };
+}
+
+/** An SSH engine's host key as presented now, and how the backend user's known_hosts stands on it. */
+export interface HostKeyView {
+  /** `ssh://user@host:port`: the address to trust it by. */
+  url: string;
+  host: string;
+  port: number;
+  keyType: string;
+  /** `SHA256:...`, as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  status: 'known' | 'unknown' | 'changed' | 'revoked';
+  knownHostsFile: string;
 }
 
 export type BuildStatus = 'building' | 'running' | 'failed' | 'interrupted';

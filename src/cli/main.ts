@@ -34,6 +34,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
     load: async () => (await import('./commands/keepalive')).keepalive,
   },
   { name: 'policy', summary: 'show the organization policy in force, or check a policy file', load: async () => (await import('./commands/policy')).policy },
+  { name: 'engine', summary: "Docker engines: trust an SSH engine's host key", load: async () => (await import('./commands/engine')).engine },
   {
     name: 'daemon',
     summary: 'run, start, stop, check, install or uninstall the per-user backend',

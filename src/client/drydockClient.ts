@@ -45,6 +45,14 @@ export class DrydockClient {
   policy() {
     return this.call('policy', {}, undefined);
   }
+  /** The host key an ssh:// engine presents now, and whether the backend's known_hosts knows it. */
+  sshHostKey(host: string) {
+    return this.call('sshHostKey', {}, undefined, { host });
+  }
+  /** Adds the engine's key to known_hosts if it still has this fingerprint and is not a changed key. */
+  trustSshHostKey(host: string, fingerprint: string) {
+    return this.call('trustSshHostKey', {}, { host, fingerprint });
+  }
 
   async listWorkspaces(): Promise<WorkspaceView[]> {
     return (await this.call('listWorkspaces', {}, undefined)).workspaces;

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'image_missing'
   | 'user_missing'
   | 'docker_unreachable'
+  | 'ssh_host_key_unknown'
+  | 'ssh_host_key_changed'
   | 'backend_down'
   | 'docker_error'
   | 'hook_failed'

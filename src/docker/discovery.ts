@@ -60,6 +60,23 @@ export function engineCandidates(environment: DiscoveryEnvironment): EngineEndpo
     .map((socket) => ({ description: socket.description, options: { socketPath: socket.path }, explicit: false }));
 }
 
+/**
+ * A configured engine's address (`unix://`, `tcp://`, `ssh://`), the same
+ * rules as DOCKER_HOST. `certPath` holds ca.pem, cert.pem and key.pem for a
+ * `tcp://` engine with TLS; without it a `tcp://` engine is plain HTTP.
+ */
+export function endpointForHost(environment: DiscoveryEnvironment, host: string, certPath?: string): EngineEndpoint {
+  const tls: TlsSource = () => (certPath === undefined ? undefined : certDirTls(environment, certPath, 'certPath', true));
+  const options = parseHost(host, 'host', tls);
+  const secure = 'protocol' in options && options.protocol === 'https' ? ' (TLS)' : '';
+  return { description: `${host}${secure}`, options, explicit: true };
+}
+
+/** A Docker context by name (`docker context ls`), as the CLI would use it. */
+export function endpointForContext(environment: DiscoveryEnvironment, name: string): EngineEndpoint {
+  return { ...contextEndpoint(environment, dockerConfigDir(environment), name, 'context'), explicit: true };
+}
+
 /** Every socket the default context would try, so an error can say what was looked for. */
 export function defaultSocketPaths(environment: DiscoveryEnvironment): { description: string; path: string }[] {
   const sockets = [{ description: '/var/run/docker.sock', path: '/var/run/docker.sock' }];
@@ -146,16 +163,22 @@ function envTls(environment: DiscoveryEnvironment, configDir: string): Tls | und
   const { env } = environment;
   const verify = Boolean(env.DOCKER_TLS_VERIFY);
   if (!verify && env.DOCKER_CERT_PATH === undefined) return undefined;
-  const certDir = env.DOCKER_CERT_PATH || configDir;
+  return certDirTls(environment, env.DOCKER_CERT_PATH || configDir, 'DOCKER_CERT_PATH', verify);
+}
+
+/** ca.pem, cert.pem and key.pem from a folder; `required`: all three must be there. */
+function certDirTls(environment: DiscoveryEnvironment, certDir: string, field: string, required: boolean): Tls {
   const material: Tls = {};
   for (const name of TLS_FILES) {
     const path = join(certDir, `${name}.pem`);
     const data = environment.readFile(path);
     if (data) material[name] = data;
-    else if (verify) {
+    else if (required) {
       throw invalid(
-        'DOCKER_CERT_PATH',
-        `${path} is missing or unreadable, and DOCKER_TLS_VERIFY is set; put ca.pem, cert.pem and key.pem in ${certDir} (or point DOCKER_CERT_PATH at them), or unset DOCKER_TLS_VERIFY.`,
+        field,
+        field === 'DOCKER_CERT_PATH'
+          ? `${path} is missing or unreadable, and DOCKER_TLS_VERIFY is set; put ca.pem, cert.pem and key.pem in ${certDir} (or point DOCKER_CERT_PATH at them), or unset DOCKER_TLS_VERIFY.`
+          : `${path} is missing or unreadable; put ca.pem, cert.pem and key.pem in ${certDir}.`,
       );
     }
   }

@@ -22,7 +22,11 @@ export class PrivateEngine {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string) {
+  private constructor(
+    dir: string,
+    /** More dockerd arguments (a TLS listener); with them its loopback interface is brought up first. */
+    private readonly dockerdArgs: string[] = [],
+  ) {
     this.dir = dir;
     this.host = `unix://${join(dir, 'docker.sock')}`;
     this.log = join(dir, 'dockerd.log');
@@ -38,11 +42,16 @@ export class PrivateEngine {
     return undefined;
   }
 
-  /** Starts an engine and copies `images` (tags on the system engine) into it. */
-  static async start(images: string[] = []): Promise<PrivateEngine> {
+  /**
+   * Starts an engine and copies `images` (tags on the system engine) into it.
+   * `dockerdArgs` (a function of the engine's folder) adds listeners: those
+   * on 127.0.0.1 are inside the engine's network namespace.
+   */
+  static async start(images: string[] = [], dockerdArgs: (dir: string) => string[] = () => []): Promise<PrivateEngine> {
     // Short: the engine's sockets (docker.sock, exec/containerd/containerd.sock) must fit in 107 bytes.
     const base = tmpdir().length <= 40 ? tmpdir() : '/tmp';
-    const engine = new PrivateEngine(mkdtempSync(join(base, 'dk-')));
+    const dir = mkdtempSync(join(base, 'dk-'));
+    const engine = new PrivateEngine(dir, dockerdArgs(dir));
     try {
       await engine.startDockerd();
       for (const image of images) await engine.copyImage(image);
@@ -125,10 +134,13 @@ export class PrivateEngine {
     const log = openSync(this.log, 'a');
     let child: ChildProcess;
     try {
+      // A new network namespace's loopback is down; a TCP listener on 127.0.0.1 needs it up. `exec` keeps dockerd's pid.
+      const launcher = this.dockerdArgs.length > 0 ? ['sh', '-c', 'ip link set lo up && exec "$@"', 'sh'] : [];
       child = spawn(
         'unshare',
         [
           '-n',
+          ...launcher,
           'dockerd',
           '--data-root',
           join(this.dir, 'data'),
@@ -142,6 +154,7 @@ export class PrivateEngine {
           'none',
           '--iptables=false',
           '--ip-masq=false',
+          ...this.dockerdArgs,
         ],
         { stdio: ['ignore', log, log] },
       );

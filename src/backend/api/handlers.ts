@@ -15,7 +15,7 @@ import type {
   UploadEndpointName,
   UploadResponseOf,
 } from '../../api/endpoints';
-import type { Health } from '../../api/views';
+import type { Health, HostKeyView } from '../../api/views';
 import { parseDuration } from '../../core/duration';
 import { DrydockError } from '../../core/errors';
 import type { AutoOffManager } from '../autooff/autoOffManager';
@@ -78,6 +78,8 @@ export interface HandlerDeps {
   autoOff: AutoOffManager;
   scheduler: Scheduler;
   health: () => Health;
+  /** SSH engines' host keys: look at one, and trust one the user confirmed by its fingerprint. */
+  sshHostKeys: { inspect(host: string): Promise<HostKeyView>; trust(host: string, fingerprint: string): Promise<HostKeyView> };
   shutdown: () => void;
 }
 
@@ -98,6 +100,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { stopping: true, waitingFor };
     },
     policy: () => views.policy(),
+    sshHostKey: ({ query }) => deps.sshHostKeys.inspect(query.host),
+    trustSshHostKey: ({ body }) => deps.sshHostKeys.trust(body.host, body.fingerprint),
     events: (_request, sink) => {
       for (const workspace of views.workspaces()) sink.send({ type: 'workspace', workspace });
       sink.onClose(feed.subscribe((event) => sink.send(event)));

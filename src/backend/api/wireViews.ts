@@ -1,10 +1,11 @@
-import type { BuildLogEntryView, DaemonEvent, FileChangeView, LocalImageView, PolicyDocument, PolicyView, WorkspaceView } from '../../api/views';
+import type { BuildLogEntryView, DaemonEvent, FileChangeView, HostKeyView, LocalImageView, PolicyDocument, PolicyView, WorkspaceView } from '../../api/views';
 import { formatDuration } from '../../core/duration';
 import { digestFor } from '../../core/imageReference';
 import { formatMemory } from '../../core/memory';
 import { homeVolumeName } from '../../core/names';
 import type { Policy } from '../../core/policy';
 import type { FileChange, LocalImage } from '../../docker/adapter';
+import type { PresentedHostKey } from '../../docker/ssh/hostKeyError';
 import type { AutoOffManager } from '../autooff/autoOffManager';
 import type { PolicySource } from '../autooff/policySource';
 import type { BuildLogEntry } from '../builds/buildLog';
@@ -157,5 +158,18 @@ export function policyDocument(policy: Policy): PolicyDocument {
       warnBefore: autoOff.warnBeforeMs.map(text),
     },
     ...(forcedRebuild ? { forcedRebuild: { builtAfter: forcedRebuild.notBefore, reason: forcedRebuild.reason } } : {}),
+  };
+}
+
+/** An SSH host key as the API shows it: the fingerprint, never more than known_hosts would hold. */
+export function hostKeyView(key: PresentedHostKey): HostKeyView {
+  return {
+    url: key.url,
+    host: key.host,
+    port: key.port,
+    keyType: key.keyType,
+    fingerprint: key.fingerprint,
+    status: key.status,
+    knownHostsFile: key.knownHostsFile,
   };
 }

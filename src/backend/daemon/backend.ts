@@ -26,6 +26,8 @@ import { WorkspaceFiles } from '../files/workspaceFiles';
 import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../workspaces/records';
 import { UpdateChecks } from '../workspaces/updateChecks';
 import { WorkspaceService } from '../workspaces/workspaceService';
+import { inspectSshHostKey, trustSshHostKey } from '../../docker/ssh/hostKeyTrust';
+import { hostKeyView } from '../api/wireViews';
 import { IdleCollector } from './idleCollector';
 import { ownerIdOf } from './ownerId';
 
@@ -159,6 +161,15 @@ export class Backend {
         autoOff: this.autoOff,
         scheduler: this.scheduler,
         health: () => this.health(),
+        sshHostKeys: {
+          inspect: async (host) => hostKeyView(await inspectSshHostKey(host)),
+          trust: async (host, fingerprint) => {
+            const trusted = hostKeyView(await trustSshHostKey(host, fingerprint));
+            // The engine may be the one refused for this key: connect now rather than at the next backoff step.
+            this.link.retryNow();
+            return trusted;
+          },
+        },
         shutdown: () => this.onShutdownRequested('shutdown requested over the API'),
       },
       () => this.idle.activity(),
@@ -215,6 +226,7 @@ export class Backend {
         reachable,
         ...(this.link.endpoint ? { endpoint: this.link.endpoint } : {}),
         ...(!reachable && this.link.error ? { error: this.link.error } : {}),
+        ...(!reachable && this.link.hostKey ? { hostKey: hostKeyView(this.link.hostKey) } : {}),
       },
     };
   }

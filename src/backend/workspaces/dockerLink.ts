@@ -1,6 +1,7 @@
 import { DrydockError, errorMessage } from '../../core/errors';
 import { LABEL } from '../../core/names';
 import { DockerAdapter, type ContainerEvent } from '../../docker/adapter';
+import { SshHostKeyError, type PresentedHostKey } from '../../docker/ssh/hostKeyError';
 
 export interface DockerLinkHandlers {
   onUp(adapter: DockerAdapter): Promise<void>;
@@ -21,6 +22,7 @@ export class DockerLink {
   private adapter: DockerAdapter | undefined;
   private reachable = false;
   private lastError = 'not connected yet';
+  private refusedHostKey: PresentedHostKey | undefined;
   private stopFollowing: (() => void) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = RETRY_MIN_MS;
@@ -37,6 +39,20 @@ export class DockerLink {
 
   get error(): string | undefined {
     return this.reachable ? undefined : this.lastError;
+  }
+
+  /** The SSH host key the engine was refused for, while it is (for a client to offer trusting it). */
+  get hostKey(): PresentedHostKey | undefined {
+    return this.reachable ? undefined : this.refusedHostKey;
+  }
+
+  /** Tries now instead of at the next backoff step: the user just fixed what was wrong (trusted a host key). */
+  retryNow(): void {
+    if (this.closed || this.reachable) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryDelay = RETRY_MIN_MS;
+    void this.attempt();
   }
 
   get endpoint(): string | undefined {
@@ -85,9 +101,11 @@ export class DockerLink {
       }
       // Reachable only once the backend has caught up with Docker (reconciled), so health means ready.
       this.reachable = true;
+      this.refusedHostKey = undefined;
       this.retryDelay = RETRY_MIN_MS;
     } catch (error) {
       this.lastError = oneLine(errorMessage(error)) || 'unknown error';
+      this.refusedHostKey = error instanceof SshHostKeyError ? error.hostKey : undefined;
       if (this.reachable) this.lost(this.lastError);
       else this.scheduleRetry();
     }
