@@ -22,6 +22,7 @@ import { CurrentWorkspace } from './currentWorkspace';
 import { ensureRunning } from './ensureRunning';
 import { followWindowFolder } from './folderWorkspace';
 import { DRYDOCK_SCHEME, WorkspaceFileSystem } from './workspaceFileSystem';
+import { promptForHostKeys } from './hostKeyPrompt';
 import { showBackendNotifications } from './notifications';
 import { CountdownStatusBar } from './statusBar';
 import { WorkspaceCache } from './workspaceCache';
@@ -56,6 +57,7 @@ export class Drydock implements vscode.Disposable {
     this.tree = own(new WorkspacesTree(this.cache, this.connection));
     this.statusBar = own(new CountdownStatusBar(this.cache, this.current));
     own(showBackendNotifications(this.connection));
+    own(promptForHostKeys(this.connection));
     own(new BuildLogDocuments(this.connection).register());
     this.files = own(
       new WorkspaceFileSystem(this.connection, {

@@ -9,6 +9,7 @@ import { benchInside } from './inside.bench';
 import { printSummary } from './measure';
 import { benchRebuild } from './rebuild.bench';
 import { benchRegistry } from './registry.bench';
+import { benchRemoteRebuild } from './remote.bench';
 
 /**
  * `npm run bench`: every benchmark, against the real Docker engine; figures
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
   try {
     if (wanted('rebuild')) await benchRebuild(adapter, image, rounds);
+    if (wanted('remote')) await benchRemoteRebuild(image, rounds);
     if (wanted('registry')) await benchRegistry(adapter, rounds);
     if (wanted('hooks')) await benchHooks(adapter, image, rounds);
     if (wanted('footprint')) await benchFootprint(image, rounds);
