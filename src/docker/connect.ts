@@ -1,15 +1,17 @@
 import Dockerode from 'dockerode';
-import { DrydockError, errorMessage, isDrydockError } from '../core/errors';
+import { DrydockError, errorMessage } from '../core/errors';
 import {
   defaultSocketPaths,
-  endpointForContext,
-  endpointForHost,
   engineCandidates,
+  hostEndpoint,
+  namedContextEndpoint,
   nodeDiscoveryEnvironment,
   type DiscoveryEnvironment,
   type EngineEndpoint,
 } from './discovery';
+import { SshHostKeyError } from './ssh/hostKeyError';
 import { sshTargetFor } from './ssh/sshConfig';
+import { SshEngineLink } from './ssh/sshConnection';
 
 const PING_TIMEOUT_MS = 3000;
 /** An SSH engine's first ping includes the handshake and the far side starting `docker`. */
@@ -18,7 +20,7 @@ const SSH_PING_TIMEOUT_MS = 15_000;
 export interface Connection {
   docker: Dockerode;
   endpoint: EngineEndpoint;
-  /** Ends what the connection holds open (an SSH link); a socket or TCP connection needs nothing. */
+  /** Ends what the connection holds open (an SSH link); a socket or TCP engine needs nothing. */
   close(): void;
 }
 
@@ -30,31 +32,17 @@ export interface Connection {
  * must act on it, and trying elsewhere would hide it.
  */
 export async function connectDocker(environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Promise<Connection> {
-  return firstAnswering(engineCandidates(environment), environment);
-}
-
-/** A configured engine by address (`unix://`, `tcp://` with `certPath` for TLS, `ssh://`), for one of several engines. */
-export async function connectEngineAt(host: string, certPath?: string, environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Promise<Connection> {
-  return firstAnswering([endpointForHost(environment, host, certPath)], environment);
-}
-
-/** A Docker context by name, with its TLS material or SSH host. */
-export async function connectContext(name: string, environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Promise<Connection> {
-  return firstAnswering([endpointForContext(environment, name)], environment);
-}
-
-async function firstAnswering(candidates: EngineEndpoint[], environment: DiscoveryEnvironment): Promise<Connection> {
+  const candidates = engineCandidates(environment);
   const tried: string[] = [];
   for (const endpoint of candidates) {
-    const connection = await open(endpoint, environment);
-    const ssh = 'protocol' in endpoint.options && endpoint.options.protocol === 'ssh';
+    const connection = open(endpoint, environment);
     try {
-      await withTimeout(connection.docker.ping(), ssh ? SSH_PING_TIMEOUT_MS : PING_TIMEOUT_MS);
+      await pingWithin(connection.docker, isSsh(endpoint) ? SSH_PING_TIMEOUT_MS : PING_TIMEOUT_MS);
       return connection;
     } catch (error) {
       connection.close();
-      if (isDrydockError(error, 'ssh_host_key_unknown') || isDrydockError(error, 'ssh_host_key_changed')) throw error;
-      tried.push(`${endpoint.description}: ${describeFailure(error)}`);
+      if (error instanceof SshHostKeyError) throw error;
+      tried.push(`${endpoint.description}: ${errorMessage(error)}`);
     }
   }
   if (candidates.length === 0) {
@@ -66,12 +54,39 @@ async function firstAnswering(candidates: EngineEndpoint[], environment: Discove
   );
 }
 
-async function open(endpoint: EngineEndpoint, environment: DiscoveryEnvironment): Promise<Connection> {
+/**
+ * The engine at one address (`unix://`, `tcp://` with TLS from
+ * DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, `ssh://` with ~/.ssh/config aliases),
+ * as `docker -H` reaches it. A malformed address throws at once (naming the
+ * field); an engine that does not answer is returned all the same, not
+ * pinged: the caller pings (`pingWithin`) and retries.
+ */
+export function connectEngineAt(hostUrl: string, environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Connection {
+  return open({ ...hostEndpoint(environment, hostUrl), explicit: true }, environment);
+}
+
+/** The engine of a named Docker context (its host and TLS material, as `docker --context` reads them); not pinged. */
+export function connectEngineOfContext(context: string, environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Connection {
+  return open({ ...namedContextEndpoint(environment, context), explicit: true }, environment);
+}
+
+/**
+ * A ping that gives up after a while: an engine behind a dead TCP route never
+ * answers at all. The failure is explained; a refused SSH host key stays
+ * itself (its code and key), so a client can offer to trust it.
+ */
+export function pingWithin(docker: Dockerode, ms = PING_TIMEOUT_MS): Promise<unknown> {
+  return withTimeout(docker.ping(), ms).catch((error: unknown) => {
+    if (error instanceof DrydockError) throw error;
+    throw new Error(describeFailure(error));
+  });
+}
+
+function open(endpoint: EngineEndpoint, environment: DiscoveryEnvironment): Connection {
   const { options } = endpoint;
   if (!('protocol' in options) || options.protocol !== 'ssh') {
     return { docker: new Dockerode(options), endpoint, close: () => undefined };
   }
-  const { SshEngineLink } = await loadSsh();
   const link = new SshEngineLink({
     target: sshTargetFor(options, environment),
     agentSocket: environment.env.SSH_AUTH_SOCK,
@@ -82,9 +97,8 @@ async function open(endpoint: EngineEndpoint, environment: DiscoveryEnvironment)
   return { docker, endpoint: { ...endpoint, description: `${endpoint.description} (SSH ${link.description})` }, close: () => link.close() };
 }
 
-/** ssh2 (with its crypto) is loaded only when an engine is reached over SSH: most backends never need it. */
-export function loadSsh(): Promise<typeof import('./ssh/sshConnection')> {
-  return import('./ssh/sshConnection');
+function isSsh(endpoint: EngineEndpoint): boolean {
+  return 'protocol' in endpoint.options && endpoint.options.protocol === 'ssh';
 }
 
 /** Node's codes for a server certificate that does not chain to the CA given. */

@@ -61,20 +61,18 @@ export function engineCandidates(environment: DiscoveryEnvironment): EngineEndpo
 }
 
 /**
- * A configured engine's address (`unix://`, `tcp://`, `ssh://`), the same
- * rules as DOCKER_HOST. `certPath` holds ca.pem, cert.pem and key.pem for a
- * `tcp://` engine with TLS; without it a `tcp://` engine is plain HTTP.
+ * An engine the user named by address (a configured engine): the same rules
+ * as DOCKER_HOST, TLS material from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as
+ * the docker CLI's `-H` takes it.
  */
-export function endpointForHost(environment: DiscoveryEnvironment, host: string, certPath?: string): EngineEndpoint {
-  const tls: TlsSource = () => (certPath === undefined ? undefined : certDirTls(environment, certPath, 'certPath', true));
-  const options = parseHost(host, 'host', tls);
-  const secure = 'protocol' in options && options.protocol === 'https' ? ' (TLS)' : '';
-  return { description: `${host}${secure}`, options, explicit: true };
+export function hostEndpoint(environment: DiscoveryEnvironment, host: string, field = '--host'): Omit<EngineEndpoint, 'explicit'> {
+  const options = parseHost(host, field, () => envTls(environment, dockerConfigDir(environment)));
+  return { description: `${host}${'protocol' in options && options.protocol === 'https' ? ' (TLS)' : ''}`, options };
 }
 
-/** A Docker context by name (`docker context ls`), as the CLI would use it. */
-export function endpointForContext(environment: DiscoveryEnvironment, name: string): EngineEndpoint {
-  return { ...contextEndpoint(environment, dockerConfigDir(environment), name, 'context'), explicit: true };
+/** An engine the user named by Docker context, with its TLS material or SSH host. */
+export function namedContextEndpoint(environment: DiscoveryEnvironment, name: string, field = '--context'): Omit<EngineEndpoint, 'explicit'> {
+  return contextEndpoint(environment, dockerConfigDir(environment), name, field);
 }
 
 /** Every socket the default context would try, so an error can say what was looked for. */
@@ -163,22 +161,16 @@ function envTls(environment: DiscoveryEnvironment, configDir: string): Tls | und
   const { env } = environment;
   const verify = Boolean(env.DOCKER_TLS_VERIFY);
   if (!verify && env.DOCKER_CERT_PATH === undefined) return undefined;
-  return certDirTls(environment, env.DOCKER_CERT_PATH || configDir, 'DOCKER_CERT_PATH', verify);
-}
-
-/** ca.pem, cert.pem and key.pem from a folder; `required`: all three must be there. */
-function certDirTls(environment: DiscoveryEnvironment, certDir: string, field: string, required: boolean): Tls {
+  const certDir = env.DOCKER_CERT_PATH || configDir;
   const material: Tls = {};
   for (const name of TLS_FILES) {
     const path = join(certDir, `${name}.pem`);
     const data = environment.readFile(path);
     if (data) material[name] = data;
-    else if (required) {
+    else if (verify) {
       throw invalid(
-        field,
-        field === 'DOCKER_CERT_PATH'
-          ? `${path} is missing or unreadable, and DOCKER_TLS_VERIFY is set; put ca.pem, cert.pem and key.pem in ${certDir} (or point DOCKER_CERT_PATH at them), or unset DOCKER_TLS_VERIFY.`
-          : `${path} is missing or unreadable; put ca.pem, cert.pem and key.pem in ${certDir}.`,
+        'DOCKER_CERT_PATH',
+        `${path} is missing or unreadable, and DOCKER_TLS_VERIFY is set; put ca.pem, cert.pem and key.pem in ${certDir} (or point DOCKER_CERT_PATH at them), or unset DOCKER_TLS_VERIFY.`,
       );
     }
   }

@@ -8,20 +8,19 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DrydockError } from '../../core/errors';
-import { loadSsh } from '../connect';
-import { endpointForHost, nodeDiscoveryEnvironment, type DiscoveryEnvironment } from '../discovery';
+import { hostEndpoint, nodeDiscoveryEnvironment, type DiscoveryEnvironment } from '../discovery';
 import { SshHostKeyError, type PresentedHostKey } from './hostKeyError';
 import { knownHostsLine } from './knownHosts';
 import { sshTargetFor } from './sshConfig';
+import { presentedHostKey } from './sshConnection';
 
 /** The key the engine at `host` (`ssh://...`, aliases resolved) presents, without logging in. */
 export async function inspectSshHostKey(host: string, environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Promise<PresentedHostKey> {
-  const { options } = endpointForHost(environment, host);
+  const { options } = hostEndpoint(environment, host, 'host');
   if (!('protocol' in options) || options.protocol !== 'ssh') {
     throw new DrydockError('invalid_input', `host: "${host}" is not an ssh:// address; only SSH engines have host keys to trust.`, 'host');
   }
   const target = sshTargetFor(options, environment);
-  const { presentedHostKey } = await loadSsh();
   return presentedHostKey({ target, agentSocket: environment.env.SSH_AUTH_SOCK, readFile: (path) => environment.readFile(path) });
 }
 

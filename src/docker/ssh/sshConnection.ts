@@ -11,7 +11,7 @@
  */
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { AnyAuthMethod, Client, ClientChannel, ConnectConfig, ParsedKey } from 'ssh2';
 import { DrydockError } from '../../core/errors';
 import { SshHostKeyError, type PresentedHostKey } from './hostKeyError';
 import { checkHostKey, fingerprintOf, keyTypeOf } from './knownHosts';
@@ -26,6 +26,7 @@ export interface SshEnvironment {
 }
 
 const READY_TIMEOUT_MS = 10_000;
+const GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
 /** An idle HTTP connection (a dial-stdio channel) is closed after this. */
 const IDLE_CHANNEL_MS = 15_000;
 /** The SSH connection is closed once no channel has been open for this long. */
@@ -129,11 +130,15 @@ export async function presentedHostKey(environment: SshEnvironment): Promise<Pre
   return presented;
 }
 
-function handshake(environment: SshEnvironment, probeOnly: boolean): Promise<{ client: Client; presented?: PresentedHostKey }> {
+async function handshake(environment: SshEnvironment, probeOnly: boolean): Promise<{ client: Client; presented?: PresentedHostKey }> {
+  // ssh2 (with its crypto) loads on the first SSH connection: most backends never reach an engine over SSH.
+  const ssh2 = await import('ssh2');
   const { target } = environment;
-  const knownHostsText = environment.readFile(target.knownHostsFile)?.toString('utf8') ?? '';
+  // The system-wide list counts too, as in OpenSSH; trusting writes only to the user's.
+  const knownHostsText = [target.knownHostsFile, ...GLOBAL_KNOWN_HOSTS].map((file) => environment.readFile(file)?.toString('utf8') ?? '').join('\n');
+  const keyFiles = usableKeyFiles(environment, (key) => ssh2.utils.parseKey(key));
   let presented: PresentedHostKey | undefined;
-  const client = new Client();
+  const client = new ssh2.Client();
   const known = checkHostKey(knownHostsText, target.hostname, target.port, Buffer.alloc(0)).knownTypes;
   const config: ConnectConfig = {
     host: target.hostname,
@@ -156,7 +161,7 @@ function handshake(environment: SshEnvironment, probeOnly: boolean): Promise<{ c
       };
       return !probeOnly && verdict.status === 'known';
     },
-    authHandler: authMethods(environment),
+    authHandler: authMethods(environment, keyFiles),
   };
   // Prefer the key types known_hosts has for this host, as OpenSSH does, so a host with several keys is not "changed".
   if (known.length > 0) config.algorithms = { serverHostKey: { prepend: known.flatMap((type) => KEY_ALGORITHMS[type] ?? [type]) } as never };
@@ -170,7 +175,7 @@ function handshake(environment: SshEnvironment, probeOnly: boolean): Promise<{ c
       client.end();
       if (probeOnly && presented) resolve({ client, presented });
       else if (presented && presented.status !== 'known') reject(hostKeyError(environment.target, presented));
-      else reject(connectError(environment, error));
+      else reject(connectError(environment, error, keyFiles));
     });
     client.connect(config);
   });
@@ -203,14 +208,11 @@ function hostKeyError(target: SshTarget, key: PresentedHostKey): SshHostKeyError
   );
 }
 
-function connectError(environment: SshEnvironment, error: Error): DrydockError {
+function connectError(environment: SshEnvironment, error: Error, keyFiles: KeyFile[]): DrydockError {
   const { target } = environment;
   const level = (error as { level?: string }).level;
   if (level === 'client-authentication') {
-    const tried = [
-      environment.agentSocket ? `the SSH agent (${environment.agentSocket})` : undefined,
-      ...usableKeyFiles(environment).map((file) => file.path),
-    ].filter(Boolean);
+    const tried = [environment.agentSocket ? `the SSH agent (${environment.agentSocket})` : undefined, ...keyFiles.map((file) => file.path)].filter(Boolean);
     return new DrydockError(
       'docker_unreachable',
       `${describe(target)} refused every key offered (${tried.length > 0 ? tried.join(', ') : 'none found: no SSH agent and no key file'}). ` +
@@ -230,21 +232,25 @@ function hostField(target: SshTarget): string {
 }
 
 /** The agent first, then each readable, unencrypted key file (an encrypted one needs the agent). */
-function authMethods(environment: SshEnvironment): AnyAuthMethod[] {
+function authMethods(environment: SshEnvironment, keyFiles: KeyFile[]): AnyAuthMethod[] {
   const { username } = environment.target;
   const methods: AnyAuthMethod[] = [];
   if (environment.agentSocket) methods.push({ type: 'agent', username, agent: environment.agentSocket });
-  for (const file of usableKeyFiles(environment)) methods.push({ type: 'publickey', username, key: file.key });
+  for (const file of keyFiles) methods.push({ type: 'publickey', username, key: file.key });
   return methods;
 }
 
-function usableKeyFiles(environment: SshEnvironment): { path: string; key: Buffer }[] {
-  const files: { path: string; key: Buffer }[] = [];
+interface KeyFile {
+  path: string;
+  key: Buffer;
+}
+
+function usableKeyFiles(environment: SshEnvironment, parseKey: (key: Buffer) => ParsedKey | ParsedKey[] | Error): KeyFile[] {
+  const files: KeyFile[] = [];
   for (const path of environment.target.identityFiles) {
     const key = environment.readFile(path);
     if (!key) continue;
-    const parsed = utils.parseKey(key);
-    if (parsed instanceof Error) continue;
+    if (parseKey(key) instanceof Error) continue;
     files.push({ path, key });
   }
   return files;
