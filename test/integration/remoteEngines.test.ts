@@ -129,6 +129,34 @@ void describe(
       assert.match(again.stdout, /already trusted/);
     });
 
+    void it('on a terminal, `drydock engine trust` shows the fingerprint and trusts only on yes', async () => {
+      const userHome = home('');
+      const daemon = await backend(userHome);
+      await refusedHealth(daemon, /not known/);
+      const knownHosts = join(userHome, '.ssh', 'known_hosts');
+      // `script` gives the CLI a terminal (a pty) and types the answer into it.
+      const onTerminal = (answer: string): Promise<CliRun> =>
+        new Promise((resolve) => {
+          const child = execFile(
+            'script',
+            ['-qec', `${process.execPath} ${CLI} engine trust ssh://${ALIAS}`, '/dev/null'],
+            { env: { ...process.env, DRYDOCK_STATE_DIR: daemon.stateDir, HOME: userHome }, timeout: 60_000 },
+            (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          );
+          child.stdin?.end(`${answer}\n`);
+        });
+      const declined = await onTerminal('n');
+      assert.equal(declined.status, 1, declined.stdout);
+      assert.ok(declined.stdout.includes(hostFingerprint), declined.stdout);
+      assert.match(declined.stdout, /\[y\/N\]/);
+      assert.match(declined.stdout, /Nothing was trusted/);
+      assert.equal(readFileSync(knownHosts, 'utf8'), '');
+      const accepted = await onTerminal('y');
+      assert.equal(accepted.status, 0, accepted.stdout);
+      assert.equal(readFileSync(knownHosts, 'utf8'), server.knownHostsLine);
+      await waitFor('the backend to reach the engine once the key is trusted', 20_000, async () => (await daemon.client.health()).docker.reachable);
+    });
+
     void it('creates, rebuilds with every hook (secrets, configure, dotfiles copied in, personalize), runs exec, shows logs and stops over SSH', async () => {
       const userHome = home(server.knownHostsLine);
       const daemon = await backend(userHome);
@@ -165,6 +193,8 @@ void describe(
       const container = `drydock-${name}`;
       assert.equal(dockerExec(container, 'cat ~/.config/token', 'dev'), 'remote-secret');
       assert.equal(dockerExec(container, 'cat ~/.dotfiles-ran', 'dev'), 'dotfiles installed');
+      // Bind mounts would be the engine machine's folders: no control folder over a remote link.
+      assert.doesNotMatch(docker(['inspect', '-f', '{{range .Mounts}}{{.Destination}} {{end}}', container]), /\/run\/drydock/);
       assert.equal(dockerExec(container, 'wc -l < ~/.configure-runs', 'dev'), '1');
 
       const rebuilt = await daemon.client.rebuild(name);

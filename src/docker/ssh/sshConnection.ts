@@ -86,21 +86,24 @@ export class SshEngineLink {
   }
 
   private connect(): Promise<Client> {
-    this.connection ??= openSsh(this.environment).then(
+    if (this.connection) return this.connection;
+    const connection = openSsh(this.environment).then(
       (client) => {
+        // A dropped connection is replaced on the next dial; only this one is forgotten, never a newer one.
         const forget = (): void => {
-          this.connection = undefined;
+          if (this.connection === connection) this.connection = undefined;
         };
-        client.once('close', forget);
-        client.once('error', forget);
+        client.on('close', forget);
+        client.on('error', forget);
         return client;
       },
       (error: unknown) => {
-        this.connection = undefined;
+        if (this.connection === connection) this.connection = undefined;
         throw error;
       },
     );
-    return this.connection;
+    this.connection = connection;
+    return connection;
   }
 
   private scheduleIdleClose(): void {
