@@ -1,6 +1,14 @@
 import Dockerode from 'dockerode';
 import { DrydockError, errorMessage } from '../core/errors';
-import { defaultSocketPaths, engineCandidates, nodeDiscoveryEnvironment, type DiscoveryEnvironment, type EngineEndpoint } from './discovery';
+import {
+  defaultSocketPaths,
+  engineCandidates,
+  hostEndpoint,
+  namedContextEndpoint,
+  nodeDiscoveryEnvironment,
+  type DiscoveryEnvironment,
+  type EngineEndpoint,
+} from './discovery';
 
 const PING_TIMEOUT_MS = 3000;
 
@@ -33,6 +41,30 @@ export async function connectDocker(environment: DiscoveryEnvironment = nodeDisc
     'docker_unreachable',
     `No Docker engine answered. Tried:\n  - ${tried.join('\n  - ')}\nStart Docker (for example \`sudo systemctl start docker\` or \`dockerd\`), or point DOCKER_HOST at a running engine.`,
   );
+}
+
+/**
+ * The engine at one address (`unix://`, `tcp://`, `ssh://`), as `docker -H`
+ * reaches it. A malformed address throws at once (naming the field); an
+ * engine that does not answer is returned all the same: the caller's link
+ * pings it and retries, since an engine may be added before it is started.
+ */
+export function connectEngineAt(hostUrl: string, environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Connection {
+  const endpoint = { ...hostEndpoint(environment, hostUrl), explicit: true };
+  return { docker: new Dockerode(endpoint.options), endpoint };
+}
+
+/** The engine of a named Docker context (its host and TLS material, as `docker --context` reads them). */
+export function connectEngineOfContext(context: string, environment: DiscoveryEnvironment = nodeDiscoveryEnvironment()): Connection {
+  const endpoint = { ...namedContextEndpoint(environment, context), explicit: true };
+  return { docker: new Dockerode(endpoint.options), endpoint };
+}
+
+/** A ping that gives up after a few seconds: an engine behind a dead TCP route never answers at all. */
+export function pingWithin(docker: Dockerode, ms = PING_TIMEOUT_MS): Promise<unknown> {
+  return withTimeout(docker.ping(), ms).catch((error: unknown) => {
+    throw new Error(describeFailure(error));
+  });
 }
 
 function describeFailure(error: unknown): string {

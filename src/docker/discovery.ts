@@ -94,6 +94,21 @@ function dockerConfigDir(environment: DiscoveryEnvironment): string {
   return environment.env.DOCKER_CONFIG || join(environment.homeDir, '.docker');
 }
 
+/**
+ * An engine the user named by address (`drydock engine add --host URL`): the
+ * same rules as DOCKER_HOST, TLS material from DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH as the docker CLI's `-H` takes it.
+ */
+export function hostEndpoint(environment: DiscoveryEnvironment, host: string, field = '--host'): Omit<EngineEndpoint, 'explicit'> {
+  const options = parseHost(host, field, () => envTls(environment, dockerConfigDir(environment)));
+  return { description: `${host}${'protocol' in options && options.protocol === 'https' ? ' (TLS)' : ''}`, options };
+}
+
+/** An engine the user named by Docker context (`drydock engine add --context NAME`). */
+export function namedContextEndpoint(environment: DiscoveryEnvironment, name: string, field = '--context'): Omit<EngineEndpoint, 'explicit'> {
+  return contextEndpoint(environment, dockerConfigDir(environment), name, field);
+}
+
 /** `field` names what the user must fix (DOCKER_HOST or a context's meta.json). */
 function parseHost(host: string, field: string, tls: TlsSource): DockerConnectionOptions {
   if (host.startsWith('unix://')) {
