@@ -229,6 +229,8 @@ export type DaemonEvent =
   | { type: 'build-log'; workspace: string; buildId: string; entry: BuildLogEntryView }
   /** An engine answers again or went away; only its own workspaces change. */
   | { type: 'docker'; engine: string; reachable: boolean; error?: string }
+  /** An engine was added or removed, or another became the default: read GET /v1/engines again. */
+  | { type: 'engines-changed' }
   | { type: 'warning'; workspace?: string; message: string }
   | { type: 'deadline-warning'; workspace: string; deadline: string; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
   | { type: 'auto-stopped'; workspace: string; message: string }

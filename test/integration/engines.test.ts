@@ -44,8 +44,7 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     return run.stdout.trim();
   };
   /** `docker` against the engine a workspace is on. */
-  const dockerOn = (engine: string, args: string[]): string =>
-    engine === 'local' ? docker(args) : (engine === 'pa' ? engineA : engineB).docker(args);
+  const dockerOn = (engine: string, args: string[]): string => (engine === 'local' ? docker(args) : (engine === 'pa' ? engineA : engineB).docker(args));
   const containerEngineLabel = (engine: string, name: string): string =>
     dockerOn(engine, ['ps', '-a', '--filter', `label=${LABEL.workspace}=${name}`, '--format', `{{.Label "${LABEL.engine}"}}`]);
   const engines = async (on = daemon): Promise<Map<string, EngineView>> => new Map((await on.client.engines()).map((view) => [view.name, view]));
@@ -176,7 +175,7 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     assert.ok(running.pb && running.pa && running.local, 'the placement test left a running workspace on each engine');
     await engineB.kill();
     const away = await waitFor('the workspace on pb to show unknown', 30_000, async () => {
-      const view = await daemon.workspace(running.pb!);
+      const view = await daemon.workspace(running.pb);
       return view.state === 'unknown' ? view : undefined;
     });
     assert.equal(away.engine, 'pb');
@@ -185,9 +184,9 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     assert.equal(listed.get('pb')?.reachable, false);
     assert.ok(listed.get('pb')?.error);
     // The others never notice: running, exec works, a new workspace can be built there.
-    assert.equal((await daemon.workspace(running.pa!)).state, 'running');
-    assert.equal((await daemon.workspace(running.local!)).state, 'running');
-    assert.equal(ok(['exec', running.pa!, '--no-tty', '--', 'sh', '-c', 'echo still here']), 'still here');
+    assert.equal((await daemon.workspace(running.pa)).state, 'running');
+    assert.equal((await daemon.workspace(running.local)).state, 'running');
+    assert.equal(ok(['exec', running.pa, '--no-tty', '--', 'sh', '-c', 'echo still here']), 'still here');
     const meanwhile = uniqueName('meanwhile');
     await createRunning(daemon, meanwhile, 'pa');
     await daemon.client.deleteWorkspace(meanwhile, { deleteHome: true });
@@ -204,7 +203,7 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
 
     await engineB.restart();
     const back = await waitFor('pb to answer again', 60_000, async () => {
-      const view = await daemon.workspace(running.pb!);
+      const view = await daemon.workspace(running.pb);
       return view.state !== 'unknown' ? view : undefined;
     });
     assert.equal(back.engineError, undefined);
@@ -219,13 +218,13 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     daemons.push(daemon);
     const listed = await engines();
     assert.deepEqual([...listed.keys()], ['local', 'pa', 'pb']);
-    assert.equal((await daemon.workspace(running.pa!)).state, 'running', 'reconciled on its own engine after the restart');
+    assert.equal((await daemon.workspace(running.pa)).state, 'running', 'reconciled on its own engine after the restart');
 
     const refused = cli(daemon.stateDir, ['engine', 'rm', 'pb']);
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, new RegExp(`engine pb still has workspaces: ${running.pb!}`));
+    assert.match(refused.stderr, new RegExp(`engine pb still has workspaces: ${running.pb}`));
     assert.equal((await engines()).has('pb'), true);
-    await daemon.client.deleteWorkspace(running.pb!, { deleteHome: true });
+    await daemon.client.deleteWorkspace(running.pb, { deleteHome: true });
     ok(['engine', 'rm', 'pb']);
     assert.deepEqual([...(await engines()).keys()], ['local', 'pa']);
     assert.equal(cli(daemon.stateDir, ['engine', 'rm', 'local']).status, 1, 'the local engine cannot be removed');
@@ -239,15 +238,15 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     ok(['engine', 'add', 'shared', '--host', engineA.host], stateDir);
     assert.ok(!(await other.client.listWorkspaces()).some((view) => view.name === running.pa), "the other backend does not list the first's workspace");
     // The first's name is taken on that engine: refused, and nothing of the first's changed.
-    await assert.rejects(other.client.createWorkspace(spec(running.pa!), { engine: 'shared' }), (error: unknown) => isDrydockError(error, 'conflict'));
+    await assert.rejects(other.client.createWorkspace(spec(running.pa), { engine: 'shared' }), (error: unknown) => isDrydockError(error, 'conflict'));
     const own = uniqueName('other');
     await createRunning(other, own, 'shared');
     assert.ok(!(await daemon.client.listWorkspaces()).some((view) => view.name === own), "the first does not list the other's");
     // Each stops its own; the other's container is untouched on the shared engine.
     ok(['stop', own], stateDir);
-    assert.equal((await daemon.workspace(running.pa!)).state, 'running');
-    assert.equal(engineA.docker(['inspect', '--format', '{{.State.Running}}', `drydock-${running.pa!}`]), 'true');
-    await daemon.client.stop(running.pa!);
+    assert.equal((await daemon.workspace(running.pa)).state, 'running');
+    assert.equal(engineA.docker(['inspect', '--format', '{{.State.Running}}', `drydock-${running.pa}`]), 'true');
+    await daemon.client.stop(running.pa);
     assert.equal(engineA.docker(['volume', 'ls', '-q', '--filter', `label=${LABEL.workspace}=${own}`]), `drydock-${own}-home`, "the other's home stays");
     assert.deepEqual((await engines(other)).get('shared')?.workspaces, [own]);
   });

@@ -148,7 +148,10 @@ export class Backend {
           );
         },
       },
-      () => this.writer.now(),
+      async () => {
+        await this.writer.now();
+        this.events.emit({ type: 'engines-changed' });
+      },
     );
 
     const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy, this.engines);

@@ -12,6 +12,8 @@ export type BackendEvent =
   | { type: 'build-log'; workspace: string; buildId: string; entry: BuildLogEntry }
   /** An engine answers again or went away (`engine`: its name). */
   | { type: 'docker'; engine: string; reachable: boolean; error?: string }
+  /** An engine was added or removed, or another became the default. */
+  | { type: 'engines-changed' }
   | { type: 'warning'; workspace?: string; message: string }
   | { type: 'deadline-warning'; workspace: string; deadline: number; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
   | { type: 'auto-stopped'; workspace: string; message: string }

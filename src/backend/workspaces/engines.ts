@@ -41,6 +41,7 @@ export class Engines {
 
   constructor(
     private readonly handlers: EngineHandlers,
+    /** Saves the state file, then announces the change. */
     private readonly save: () => Promise<void>,
     private readonly connectLocal: () => Promise<DockerAdapter> = () => DockerAdapter.connect(),
   ) {}
