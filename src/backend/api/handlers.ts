@@ -147,7 +147,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         );
       }
       await deps.engines.remove(params.engine);
-      service.forgetEngine(params.engine);
+      service.engines.forget(params.engine);
       return { removed: params.engine };
     },
     setDefaultEngine: async ({ params }) => {

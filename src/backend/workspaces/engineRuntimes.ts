@@ -103,7 +103,10 @@ export class EngineRuntimes {
     return [...this.runtimes.values()].some((runtime) => runtime.runner.current(workspace) !== undefined);
   }
 
-  get buildsRunning(): number {
-    return [...this.runtimes.values()].reduce((sum, runtime) => sum + runtime.runner.running, 0);
+  /** Waits (bounded) until no engine has a build running. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const running = (): number => [...this.runtimes.values()].reduce((sum, runtime) => sum + runtime.runner.running, 0);
+    while (Date.now() < deadline && running() > 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

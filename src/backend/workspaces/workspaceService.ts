@@ -1,5 +1,5 @@
-import { DrydockError, errorMessage } from '../../core/errors';
-import { parseImageReference, type PullPolicy } from '../../core/imageReference';
+import { DrydockError } from '../../core/errors';
+import type { PullPolicy } from '../../core/imageReference';
 import { LOCAL_ENGINE } from '../../core/names';
 import { parseWorkspaceSpec, type SpecInput, type WorkspaceSpec } from '../../core/spec';
 import { shownState, transition, type WorkspaceEvent, type WorkspaceState } from '../../core/state';
@@ -16,6 +16,7 @@ import { chooseEngine, engineLoad, type EngineDirectory, type EngineLoad } from 
 import { EngineRuntimes, type EngineRuntime } from './engineRuntimes';
 import type { EventBus } from './eventBus';
 import { startRecordedBuild } from './recordedBuild';
+import { registryCheck } from './registryCheck';
 import { WorkspaceRecords } from './workspaceRecords';
 import type { BuildSummary, WorkspaceRecord } from './records';
 
@@ -102,18 +103,13 @@ export class WorkspaceService {
     for (const record of this.records.on(engine)) this.deps.events.emit({ type: 'workspace-changed', name: record.name });
   }
 
-  /** An engine removed with `drydock engine rm` (refused before this while workspaces live there). */
-  forgetEngine(engine: string): void {
-    this.engines.forget(engine);
-  }
-
   names(): string[] {
     return this.records.names();
   }
 
   snapshot(name: string): WorkspaceSnapshot {
     const record = this.records.require(name);
-    const engine = this.engineOf(record);
+    const engine = this.records.engineOf(record);
     const engineError = this.engines.problem(engine);
     return {
       record,
@@ -126,11 +122,6 @@ export class WorkspaceService {
 
   snapshots(): WorkspaceSnapshot[] {
     return this.names().map((name) => this.snapshot(name));
-  }
-
-  /** The engine a workspace lives on. */
-  engineOf(record: Readonly<WorkspaceRecord>): string {
-    return this.records.engineOf(record);
   }
 
   /** This backend's workspaces on an engine and the memory their limits take (those not off). */
@@ -188,24 +179,11 @@ export class WorkspaceService {
     this.runtimeOf(this.records.require(name)).runner.cancel(name);
   }
 
-  /**
-   * Asks the registry (one HEAD of the manifest, nothing pulled) what the
-   * workspace's tag points at now, and keeps the answer: the views compare it
-   * with the digest the workspace runs. A digest-pinned or local-only image
-   * has nothing to check. A failed check is kept with its reason, never thrown.
-   */
+  /** Asks the registry whether the workspace's tag moved (see registryCheck) and keeps the answer. */
   async checkUpdate(name: string): Promise<void> {
     const record = this.records.require(name);
-    const { docker } = this.runtimeOf(record);
-    const reference = this.records.specOf(record)?.image;
-    if (!reference || parseImageReference(reference).digest || !record.image?.digest) return;
-    const check: NonNullable<WorkspaceRecord['updateCheck']> = { reference, checkedAt: new Date().toISOString() };
-    try {
-      check.latestDigest = await docker.images.remoteDigest(reference);
-    } catch (error) {
-      check.error = errorMessage(error);
-    }
-    if (!this.records.map.has(name)) return;
+    const check = await registryCheck(record, this.records.specOf(record), this.runtimeOf(record).docker);
+    if (!check || !this.records.map.has(name)) return;
     record.updateCheck = check;
     await this.records.changed(record, 'durable');
   }
@@ -245,7 +223,7 @@ export class WorkspaceService {
 
   currentBuild(name: string): BuildHandle | undefined {
     const record = this.records.require(name);
-    return this.engines.get(this.engineOf(record))?.runner.current(name);
+    return this.engines.get(this.records.engineOf(record))?.runner.current(name);
   }
 
   /** The workspace's running container and user, and the engine it runs on, for execs, terminals and files. */
@@ -259,16 +237,8 @@ export class WorkspaceService {
    * build still running afterwards stays `building` in the state file, and
    * the next start marks it interrupted.
    */
-  async drain(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && this.engines.buildsRunning > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  /** Brings the records of one engine back to what it shows (every reachable engine when none is named). */
-  async reconcile(engine?: string): Promise<void> {
-    for (const name of engine ? [engine] : this.engines.reachable().map((runtime) => runtime.name)) await this.reconciler.engine(name);
+  drain(timeoutMs: number): Promise<void> {
+    return this.engines.drain(timeoutMs);
   }
 
   /** One workspace, after a Docker event or a failed operation. */
@@ -279,7 +249,7 @@ export class WorkspaceService {
   /** A container event from `engine`: only a workspace that lives there is looked at again. */
   async onContainerEvent(workspace: string, engine: string = LOCAL_ENGINE): Promise<void> {
     const record = this.records.map.get(workspace);
-    if (record && this.engineOf(record) === engine && record.state !== 'building' && record.state !== 'stopping') await this.reconcileOne(record);
+    if (record && this.records.engineOf(record) === engine && record.state !== 'building' && record.state !== 'stopping') await this.reconcileOne(record);
   }
 
   /** Adopts what `engine` has of this backend's and the state file lost (see EngineReconcile.adopt). */
@@ -323,7 +293,7 @@ export class WorkspaceService {
   }
 
   private runtimeOf(record: Readonly<WorkspaceRecord>): EngineRuntime {
-    return this.engines.require(this.engineOf(record));
+    return this.engines.require(this.records.engineOf(record));
   }
 
   private startBuild(runtime: EngineRuntime, record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec, pull?: PullPolicy): BuildHandle<BuildSummary> {
