@@ -146,6 +146,7 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     running.pa = workspace('mem-pa', 'pa');
     await createRunning(daemon, running.pa, 'pa', { memory: '3g' });
     const listed = await engines();
+    assert.match(ok(['ls']), new RegExp(`^${running.pa}\\s+pa\\s+running`, 'm'), 'ls shows the engine');
     assert.equal(listed.get('pa')?.memoryCommittedBytes, 3 * 1024 ** 3);
     assert.deepEqual(listed.get('pa')?.workspaces, [running.pa]);
 
@@ -202,12 +203,11 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     );
 
     await engineB.restart();
-    const back = await waitFor('pb to answer again', 60_000, async () => {
-      const view = await daemon.workspace(running.pb);
-      return view.state !== 'unknown' ? view : undefined;
-    });
+    // Reachable once it has been reconciled: then its workspace shows what the engine has.
+    await waitFor('pb to answer again', 60_000, async () => (await engines()).get('pb')?.reachable);
+    const back = await daemon.workspace(running.pb);
+    assert.notEqual(back.state, 'unknown');
     assert.equal(back.engineError, undefined);
-    assert.equal((await engines()).get('pb')?.reachable, true);
     // Its dockerd stopped the container on the way down: the home is intact and a rebuild brings it back.
     await built(daemon, running.pb, (await daemon.client.rebuild(running.pb)).buildId);
   });
@@ -228,6 +228,21 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     ok(['engine', 'rm', 'pb']);
     assert.deepEqual([...(await engines()).keys()], ['local', 'pa']);
     assert.equal(cli(daemon.stateDir, ['engine', 'rm', 'local']).status, 1, 'the local engine cannot be removed');
+  });
+
+  void it('adopts its workspaces on an engine added again after the state file was lost', async () => {
+    await daemon.stop();
+    writeFileSync(join(daemon.stateDir, 'state.json'), 'not json at all');
+    daemon = await startDaemon(daemon.stateDir);
+    daemons.push(daemon);
+    // The lost file held the engines too: only the local engine is known, and its workspace is adopted from it.
+    assert.deepEqual([...(await engines()).keys()], ['local']);
+    assert.equal((await daemon.workspace(running.local)).state, 'running');
+    assert.ok(!(await daemon.client.listWorkspaces()).some((view) => view.name === running.pa));
+    ok(['engine', 'add', 'pa', '--host', engineA.host]);
+    const adopted = await waitFor('the workspace on pa to be adopted', 30_000, () => daemon.client.workspace(running.pa).catch(() => undefined));
+    assert.equal(adopted.engine, 'pa');
+    assert.equal(adopted.state, 'running');
   });
 
   void it('lets two backends (two state folders) share an engine without touching each other’s workspaces', async () => {

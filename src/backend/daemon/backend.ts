@@ -116,10 +116,12 @@ export class Backend {
         onUp: async (engine, adapter) => {
           this.log(`Docker engine ${engine} answers at ${adapter.endpointDescription}`);
           await this.service.dockerUp(adapter, engine);
-          if (this.needsAdoption && !this.adoptedFrom.has(engine)) {
+          // After a lost state file, and on an engine just added: what this backend owns there is its own (owner labels).
+          const fresh = this.engines.takeFresh(engine);
+          if ((this.needsAdoption && !this.adoptedFrom.has(engine)) || fresh) {
             this.adoptedFrom.add(engine);
             const adopted = await this.service.adoptFromDocker(engine);
-            if (adopted.length > 0) this.log(`recovered workspaces from Docker engine ${engine}: ${adopted.join(', ')}`);
+            if (adopted.length > 0) this.log(`recovered workspaces from Docker: ${adopted.join(', ')} (engine ${engine})`);
           }
           for (const name of this.service.names()) this.autoOff.sync(name);
           // Catch-up needs Docker, so the scheduler starts once an engine answers.

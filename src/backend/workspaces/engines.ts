@@ -37,6 +37,8 @@ export class Engines {
   private readonly definitions = new Map<string, EngineDefinition>();
   private readonly links = new Map<string, DockerLink>();
   private readonly infos = new Map<string, EngineInfo>();
+  /** Added in this run and not yet seen answering: what this backend has there is adopted then. */
+  private readonly fresh = new Set<string>();
   private defaultEngine = LOCAL_ENGINE;
 
   constructor(
@@ -119,6 +121,7 @@ export class Engines {
     // Parsed here, so a malformed address or an unknown context is refused before anything is kept.
     const adapter = DockerAdapter.at(target);
     this.definitions.set(name, { ...target, addedAt: new Date().toISOString() });
+    this.fresh.add(name);
     await this.save();
     await Promise.race([this.open(name, adapter), new Promise((resolve) => setTimeout(resolve, FIRST_ANSWER_MS).unref())]);
   }
@@ -131,9 +134,15 @@ export class Engines {
     this.links.get(name)?.close();
     this.links.delete(name);
     this.infos.delete(name);
+    this.fresh.delete(name);
     this.definitions.delete(name);
     if (this.defaultEngine === name) this.defaultEngine = LOCAL_ENGINE;
     await this.save();
+  }
+
+  /** Whether the engine was just added (asked once, when it first answers). */
+  takeFresh(name: string): boolean {
+    return this.fresh.delete(name);
   }
 
   async setDefault(name: string): Promise<void> {
