@@ -115,6 +115,9 @@ void describe('several engines at once', { skip: skipOutsideCI(cannotStart && `c
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /unsupported scheme/);
     assert.equal(cli(daemon.stateDir, ['engine', 'add', 'pa', '--host', engineB.host]).status, 1);
+    const badName = cli(daemon.stateDir, ['engine', 'rm', 'Not_An_Engine']);
+    assert.equal(badName.status, 1);
+    assert.match(badName.stderr, /not an engine name/);
   });
 
   void it('creates, rebuilds with hooks, execs in and stops a workspace on each engine, each on its own engine', async () => {
