@@ -9,6 +9,7 @@ import type {
   ExecStartedView,
   ExecStatusView,
   DirectoryEntryView,
+  EngineView,
   FileChangeView,
   FileStatView,
   FileWatchEvent,
@@ -141,6 +142,11 @@ export const endpoints = {
   rebuildSafety: json<undefined, { changes: FileChangeView[] }>()('GET', '/v1/workspaces/:name/rebuild-safety'),
   checkUpdate: json<undefined, Workspace<WorkspaceView>>()('POST', '/v1/workspaces/:name/update-check'),
   listImages: json<undefined, { images: LocalImageView[] }>()('GET', '/v1/images'),
+
+  listEngines: json<undefined, { engines: EngineView[] }>()('GET', '/v1/engines'),
+  addEngine: json<typeof Schemas.addEngineRequestSchema, { engine: EngineView }>()('POST', '/v1/engines', 201),
+  removeEngine: json<undefined, { removed: string }>()('DELETE', '/v1/engines/:engine'),
+  setDefaultEngine: json<undefined, { engines: EngineView[] }>()('PUT', '/v1/engines/:engine/default'),
 
   listBuilds: json<undefined, { builds: BuildInfoView[] }>()('GET', '/v1/workspaces/:name/builds'),
   buildLog: text('/v1/workspaces/:name/builds/:buildId/log'),

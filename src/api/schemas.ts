@@ -27,12 +27,33 @@ const count = (what: string) =>
     v.minValue(1, `must be at least 1 ${what.replace(/s$/, '')}.`),
   );
 
+/** An engine's name, or `auto`, as `drydock engine ls` shows them. */
+const engineName = v.pipe(
+  v.string('must be an engine name from `drydock engine ls`, or "auto".'),
+  v.regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, 'must be an engine name (lowercase letters, digits and dashes) from `drydock engine ls`, or "auto".'),
+);
+
 export const createRequestSchema = fields(
   {
     spec: specInput,
     build: v.optional(v.boolean('must be true or false (whether to build at once).'), true),
+    /** Absent: the default engine; `auto`: the reachable engine with the most memory free. */
+    engine: v.optional(engineName),
   },
   BODY,
+);
+
+/** `drydock engine add`: by address or by Docker context. */
+export const addEngineRequestSchema = v.pipe(
+  fields(
+    {
+      name: v.string('is required: the name to call the engine by, such as "big".'),
+      host: v.optional(v.pipe(v.string('must be an address such as ssh://me@host or unix:///path/docker.sock.'), v.minLength(1, 'is empty.'))),
+      context: v.optional(v.pipe(v.string('must be the name of a Docker context (`docker context ls`).'), v.minLength(1, 'is empty.'))),
+    },
+    BODY,
+  ),
+  v.check((body) => (body.host === undefined) !== (body.context === undefined), 'give either host (an address) or context (a Docker context), not both.'),
 );
 
 /** `pull`: this build's pull policy, over the workspace's own (not saved). */
@@ -143,6 +164,7 @@ export const renameFileRequestSchema = fields(
 );
 
 export type CreateRequest = v.InferInput<typeof createRequestSchema>;
+export type AddEngineRequest = v.InferInput<typeof addEngineRequestSchema>;
 export type RebuildRequest = v.InferInput<typeof rebuildRequestSchema>;
 export type AutoOffRequest = v.InferInput<typeof autoOffRequestSchema>;
 export type ExtendRequest = v.InferInput<typeof extendRequestSchema>;

@@ -16,8 +16,11 @@ export interface Health {
   version: string;
   pid: number;
   startedAt: string;
-  /** `hostKey`: the engine is refused for its SSH host key (unknown: the user may trust it; changed: must not simply). */
-  docker: { reachable: boolean; endpoint?: string; error?: string; hostKey?: HostKeyView };
+  /**
+   * The default engine's (where `create` goes); every engine's is in GET /v1/engines. `hostKey`: the engine is
+   * refused for its SSH host key (unknown: the user may trust it; changed: must not simply).
+   */
+  docker: { engine: string; reachable: boolean; endpoint?: string; error?: string; hostKey?: HostKeyView };
 }
 
 /** An SSH engine's host key as presented now, and how the backend user's known_hosts stands on it. */
@@ -88,6 +91,10 @@ export interface ScheduleView {
 export interface WorkspaceView {
   name: string;
   state: WorkspaceState;
+  /** The engine its home lives on (`local`: the one found by DOCKER_HOST, the context or the socket). */
+  engine: string;
+  /** Why its engine cannot be reached now; the state is then `unknown`. */
+  engineError?: string;
   image: string;
   user?: string;
   cpus?: number;
@@ -203,12 +210,45 @@ export interface BuildLogEntryView {
   note?: string;
 }
 
+/** A Docker engine the backend speaks to (GET /v1/engines). */
+export interface EngineView {
+  name: string;
+  /** `discovery`: the local engine, found as the docker CLI finds it; `host` or `context`: added with `drydock engine add`. */
+  source: 'discovery' | 'host' | 'context';
+  /** The address or context it was added with. */
+  address?: string;
+  /** Where `create` puts a workspace without --engine. */
+  default: boolean;
+  reachable: boolean;
+  /** Why it is not reachable. */
+  error?: string;
+  /** Where it answered. */
+  endpoint?: string;
+  /** From the engine, once it has answered. */
+  version?: string;
+  os?: string;
+  operatingSystem?: string;
+  arch?: string;
+  cpus?: number;
+  /** Total memory in bytes. */
+  memoryBytes?: number;
+  /** This backend's workspaces there. */
+  workspaces: string[];
+  /** The memory limits of those of them that are not off, in bytes: what `--engine auto` counts as taken. */
+  memoryCommittedBytes: number;
+  /** The SSH host key it is refused for, while it is (`drydock engine trust` or the API's trustSshHostKey accepts an unknown one). */
+  hostKey?: HostKeyView;
+}
+
 /** What GET /v1/events sends, one JSON object per server-sent event. */
 export type DaemonEvent =
   | { type: 'workspace'; workspace: WorkspaceView }
   | { type: 'workspace-removed'; name: string }
   | { type: 'build-log'; workspace: string; buildId: string; entry: BuildLogEntryView }
-  | { type: 'docker'; reachable: boolean; error?: string }
+  /** An engine answers again or went away; only its own workspaces change. */
+  | { type: 'docker'; engine: string; reachable: boolean; error?: string }
+  /** An engine was added or removed, or another became the default: read GET /v1/engines again. */
+  | { type: 'engines-changed' }
   | { type: 'warning'; workspace?: string; message: string }
   | { type: 'deadline-warning'; workspace: string; deadline: string; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
   | { type: 'auto-stopped'; workspace: string; message: string }

@@ -17,7 +17,7 @@ import type { SpecInput } from '../core/spec';
 import type { ExecRequest, ScheduleRequest, WriteFileQuery } from '../api/schemas';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { BuildStreamEvent, DaemonEvent, FileWatchEvent, WorkspaceView } from '../api/views';
+import type { BuildStreamEvent, DaemonEvent, EngineView, FileWatchEvent, WorkspaceView } from '../api/views';
 import { Transport } from './transport';
 
 /**
@@ -60,8 +60,9 @@ export class DrydockClient {
   async workspace(name: string): Promise<WorkspaceView> {
     return (await this.call('getWorkspace', { name }, undefined)).workspace;
   }
-  createWorkspace(spec: SpecInput, options: { build?: boolean } = {}) {
-    return this.call('createWorkspace', {}, { spec, build: options.build ?? true });
+  /** `engine`: where it lives (a name from `engines()`, or `auto`); absent: the default engine. */
+  createWorkspace(spec: SpecInput, options: { build?: boolean; engine?: string } = {}) {
+    return this.call('createWorkspace', {}, { spec, build: options.build ?? true, ...(options.engine ? { engine: options.engine } : {}) });
   }
   /** `pull`: this build's pull policy, over the workspace's own. */
   rebuild(name: string, changes: Partial<SpecInput> = {}, pull?: PullPolicy) {
@@ -77,6 +78,20 @@ export class DrydockClient {
   }
   async images() {
     return (await this.call('listImages', {}, undefined)).images;
+  }
+
+  async engines(): Promise<EngineView[]> {
+    return (await this.call('listEngines', {}, undefined)).engines;
+  }
+  /** Adds an engine by address (`{ host }`) or Docker context (`{ context }`). */
+  async addEngine(name: string, target: { host: string } | { context: string }): Promise<EngineView> {
+    return (await this.call('addEngine', {}, { name, ...target })).engine;
+  }
+  removeEngine(name: string) {
+    return this.call('removeEngine', { engine: name }, undefined);
+  }
+  async setDefaultEngine(name: string): Promise<EngineView[]> {
+    return (await this.call('setDefaultEngine', { engine: name }, undefined)).engines;
   }
   async stop(name: string): Promise<WorkspaceView> {
     return (await this.call('stop', { name }, undefined)).workspace;

@@ -27,3 +27,10 @@ export function formatMemory(bytes: number): string {
   }
   return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)}m` : `${bytes}b`;
 }
+
+/** A size for people to read at a glance ("3.1 GB", "512 MB"), as engine ls and the tree show load. */
+export function formatApproxMemory(bytes: number): string {
+  const gb = bytes / 1024 ** 3;
+  if (gb >= 1) return `${Number(gb.toFixed(1))} GB`;
+  return `${Math.round(bytes / 1024 ** 2)} MB`;
+}

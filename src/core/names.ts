@@ -10,7 +10,15 @@ export const LABEL = {
   owner: 'dev.drydock.owner',
   /** The workspace's spec without secret values, so a backend that lost its state file can adopt it whole. */
   spec: 'dev.drydock.spec',
+  /** The engine's name as the backend that made the object calls it (`drydock engine ls`). */
+  engine: 'dev.drydock.engine',
 } as const;
+
+/** The engine a backend finds by itself (DOCKER_HOST, the current context, the usual sockets). */
+export const LOCAL_ENGINE = 'local';
+/** What `create --engine` takes for "place it for me". */
+export const AUTO_ENGINE = 'auto';
+export const ENGINE_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 export const WORKSPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 

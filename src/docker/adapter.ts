@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { pathExists, putDirectory, putEntries, readFile, statPath, type PathStat } from './archive';
-import { connectDocker, type Connection } from './connect';
+import { connectDocker, connectEngineAt, connectEngineOfContext, pingWithin, type Connection } from './connect';
 import {
   containerChanges,
   createContainer,
@@ -19,7 +19,18 @@ import { createInteractiveExec, type InteractiveExec, type InteractiveExecOption
 import { inspectImage, listImages, pullImage, readImageFile } from './images';
 import { remoteDigest } from './registryClient';
 import { createVolume, inspectVolume, listVolumes, removeVolume } from './volumes';
-import type { ArchiveEntry, ContainerCreateSpec, ContainerInfo, ExecOptions, FileChange, ImageInfo, LocalImage, PullProgress, VolumeInfo } from './types';
+import type {
+  ArchiveEntry,
+  ContainerCreateSpec,
+  ContainerInfo,
+  EngineInfo,
+  ExecOptions,
+  FileChange,
+  ImageInfo,
+  LocalImage,
+  PullProgress,
+  VolumeInfo,
+} from './types';
 
 export type { ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat, RunningScript, ScriptOptions };
 export type * from './types';
@@ -41,8 +52,34 @@ export class DockerAdapter {
     return new DockerAdapter(connection.docker, connection.endpoint.description, 'socketPath' in connection.endpoint.options);
   }
 
+  /** An engine named by address or Docker context (an engine added with `drydock engine add`); not pinged here. */
+  static at(target: { host: string } | { context: string }): DockerAdapter {
+    const connection = 'host' in target ? connectEngineAt(target.host) : connectEngineOfContext(target.context);
+    return new DockerAdapter(connection.docker, connection.endpoint.description, 'socketPath' in connection.endpoint.options);
+  }
+
   async ping(): Promise<void> {
-    await this.docker.ping();
+    await pingWithin(this.docker);
+  }
+
+  /** What `drydock engine ls` shows of the engine: its version, platform and size. */
+  async engineInfo(): Promise<EngineInfo> {
+    const info = (await this.docker.info()) as {
+      ServerVersion?: string;
+      OSType?: string;
+      OperatingSystem?: string;
+      Architecture?: string;
+      NCPU?: number;
+      MemTotal?: number;
+    };
+    return {
+      version: info.ServerVersion ?? '',
+      os: info.OSType ?? '',
+      operatingSystem: info.OperatingSystem ?? '',
+      arch: info.Architecture ?? '',
+      cpus: info.NCPU ?? 1,
+      memoryBytes: info.MemTotal && info.MemTotal > 0 ? info.MemTotal : 0,
+    };
   }
 
   async hostCpus(): Promise<number> {

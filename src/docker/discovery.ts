@@ -60,21 +60,6 @@ export function engineCandidates(environment: DiscoveryEnvironment): EngineEndpo
     .map((socket) => ({ description: socket.description, options: { socketPath: socket.path }, explicit: false }));
 }
 
-/**
- * An engine the user named by address (a configured engine): the same rules
- * as DOCKER_HOST, TLS material from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as
- * the docker CLI's `-H` takes it.
- */
-export function hostEndpoint(environment: DiscoveryEnvironment, host: string, field = '--host'): Omit<EngineEndpoint, 'explicit'> {
-  const options = parseHost(host, field, () => envTls(environment, dockerConfigDir(environment)));
-  return { description: `${host}${'protocol' in options && options.protocol === 'https' ? ' (TLS)' : ''}`, options };
-}
-
-/** An engine the user named by Docker context, with its TLS material or SSH host. */
-export function namedContextEndpoint(environment: DiscoveryEnvironment, name: string, field = '--context'): Omit<EngineEndpoint, 'explicit'> {
-  return contextEndpoint(environment, dockerConfigDir(environment), name, field);
-}
-
 /** Every socket the default context would try, so an error can say what was looked for. */
 export function defaultSocketPaths(environment: DiscoveryEnvironment): { description: string; path: string }[] {
   const sockets = [{ description: '/var/run/docker.sock', path: '/var/run/docker.sock' }];
@@ -107,6 +92,21 @@ export function nodeDiscoveryEnvironment(): DiscoveryEnvironment {
 
 function dockerConfigDir(environment: DiscoveryEnvironment): string {
   return environment.env.DOCKER_CONFIG || join(environment.homeDir, '.docker');
+}
+
+/**
+ * An engine the user named by address (`drydock engine add --host URL`): the
+ * same rules as DOCKER_HOST, TLS material from DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH as the docker CLI's `-H` takes it.
+ */
+export function hostEndpoint(environment: DiscoveryEnvironment, host: string, field = '--host'): Omit<EngineEndpoint, 'explicit'> {
+  const options = parseHost(host, field, () => envTls(environment, dockerConfigDir(environment)));
+  return { description: `${host}${'protocol' in options && options.protocol === 'https' ? ' (TLS)' : ''}`, options };
+}
+
+/** An engine the user named by Docker context (`drydock engine add --context NAME`). */
+export function namedContextEndpoint(environment: DiscoveryEnvironment, name: string, field = '--context'): Omit<EngineEndpoint, 'explicit'> {
+  return contextEndpoint(environment, dockerConfigDir(environment), name, field);
 }
 
 /** `field` names what the user must fix (DOCKER_HOST or a context's meta.json). */

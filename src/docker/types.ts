@@ -96,3 +96,16 @@ export interface ArchiveEntry {
   content?: Buffer;
   linkTarget?: string;
 }
+
+/** An engine as `docker info` describes it. */
+export interface EngineInfo {
+  version: string;
+  /** `linux` or `windows`. */
+  os: string;
+  /** The host's distribution, e.g. "Debian GNU/Linux 12 (bookworm)". */
+  operatingSystem: string;
+  arch: string;
+  cpus: number;
+  /** The engine's total memory (0: not reported). */
+  memoryBytes: number;
+}

@@ -25,6 +25,8 @@ export class BackendConnection implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<ConnectionState>();
   private readonly eventEmitter = new vscode.EventEmitter<DaemonEvent>();
   private current: ConnectionState = { kind: 'connecting' };
+  /** The engine whose reachability the connection's state follows (health names it). */
+  private defaultEngine = 'local';
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onEvent = this.eventEmitter.event;
 
@@ -78,6 +80,7 @@ export class BackendConnection implements vscode.Disposable {
     try {
       client = await this.api();
       const health = await client.health();
+      this.defaultEngine = health.docker.engine;
       this.setState(
         health.docker.reachable ? { kind: 'connected', health } : { kind: 'docker-down', message: health.docker.error ?? 'Docker does not answer' },
       );
@@ -101,7 +104,8 @@ export class BackendConnection implements vscode.Disposable {
   }
 
   private onDaemonEvent(event: DaemonEvent): void {
-    if (event.type === 'docker') {
+    // Another engine going away shows on its own workspaces and tree node; the status is the default engine's.
+    if (event.type === 'docker' && event.engine === this.defaultEngine) {
       if (!event.reachable) this.setState({ kind: 'docker-down', message: event.error ?? 'Docker does not answer' });
       else void this.client?.health().then((health) => this.setState({ kind: 'connected', health }));
     }

@@ -27,6 +27,7 @@ import { showBackendNotifications } from './notifications';
 import { CountdownStatusBar } from './statusBar';
 import { WorkspaceCache } from './workspaceCache';
 import { WorkspacesTree } from './workspacesTree';
+import { EngineCache } from './engineCache';
 
 /**
  * The composition root: builds every part once and is itself the one
@@ -36,6 +37,7 @@ export class Drydock implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   readonly connection: BackendConnection;
   readonly cache: WorkspaceCache;
+  readonly engines: EngineCache;
   readonly current: CurrentWorkspace;
   readonly tree: WorkspacesTree;
   readonly statusBar: CountdownStatusBar;
@@ -50,11 +52,12 @@ export class Drydock implements vscode.Disposable {
     };
     this.connection = own(new BackendConnection(context));
     this.cache = own(new WorkspaceCache(this.connection));
+    this.engines = own(new EngineCache(this.connection));
     this.current = own(new CurrentWorkspace(context.workspaceState));
     const output = (this.output = own(new BuildOutput(this.connection)));
     const activity = (this.activity = own(new ActivityTracker(this.connection, this.current)));
-    const commandContext: CommandContext = { connection: this.connection, cache: this.cache, current: this.current, output, activity };
-    this.tree = own(new WorkspacesTree(this.cache, this.connection));
+    const commandContext: CommandContext = { connection: this.connection, cache: this.cache, engines: this.engines, current: this.current, output, activity };
+    this.tree = own(new WorkspacesTree(this.cache, this.connection, this.engines));
     this.statusBar = own(new CountdownStatusBar(this.cache, this.current));
     own(showBackendNotifications(this.connection));
     own(promptForHostKeys(this.connection));

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import type { WorkspaceView } from '../api/views';
+import type { EngineView, WorkspaceView } from '../api/views';
 import { busyText } from '../core/busy';
+import { engineSummary } from '../core/engineSummary';
 import { shortDigest } from '../core/imageReference';
 import type { BackendConnection, ConnectionState } from './backendConnection';
+import type { EngineCache } from './engineCache';
 import { timeLeft } from './timeLeft';
 import type { WorkspaceCache } from './workspaceCache';
 
@@ -27,12 +29,14 @@ function stateIcon(state: string): vscode.ThemeIcon {
 const TICK_MS = 30_000;
 
 export type TreeNode =
+  | { kind: 'engine'; engine: EngineView }
   | { kind: 'workspace'; workspace: WorkspaceView }
   | { kind: 'detail'; workspace: string; label: string; description: string; icon: string; command?: vscode.Command };
 
 /**
  * The Workspaces tree: one item per workspace with its state icon, and its
- * details as children. Menus follow `contextValue` (workspace-<state>).
+ * details as children. With more than one engine, the workspaces are grouped
+ * under their engine, whose node shows whether it answers and its load. Menus follow `contextValue` (workspace-<state>).
  * Refreshes come from backend events, debounced. Why the backend or Docker
  * cannot be reached is the view's message.
  */
@@ -47,6 +51,7 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
   constructor(
     private readonly cache: WorkspaceCache,
     private readonly connection: BackendConnection,
+    private readonly engines: EngineCache,
   ) {
     this.view = vscode.window.createTreeView('drydock.workspaces', { treeDataProvider: this, showCollapseAll: false });
     const refresh = (): void => {
@@ -56,7 +61,7 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
         this.emitter.fire(undefined);
       }, 100);
     };
-    this.subscriptions.push(cache.onDidChange(refresh), connection.onDidChangeState(refresh));
+    this.subscriptions.push(cache.onDidChange(refresh), connection.onDidChangeState(refresh), engines.onDidChange(refresh));
     // "time left" counts down between events too (rows keep their ids, so expansion survives).
     this.ticker = setInterval(() => {
       if (cache.all().some((workspace) => workspace.deadline)) this.emitter.fire(undefined);
@@ -64,6 +69,7 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node.kind === 'engine') return engineItem(node.engine);
     if (node.kind === 'detail') {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.description = node.description;
@@ -87,7 +93,18 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    if (!node) return this.cache.all().map((workspace) => ({ kind: 'workspace', workspace }));
+    const workspaces = (list: WorkspaceView[]): TreeNode[] => list.map((workspace) => ({ kind: 'workspace', workspace }));
+    const engines = this.engines.all();
+    if (!node) {
+      if (engines.length <= 1) return workspaces(this.cache.all());
+      // A workspace of an engine the list does not have yet (added a moment ago) stays visible, at the top level.
+      const known = new Set(engines.map((engine) => engine.name));
+      return [
+        ...engines.map((engine): TreeNode => ({ kind: 'engine', engine })),
+        ...workspaces(this.cache.all().filter((workspace) => !known.has(workspace.engine))),
+      ];
+    }
+    if (node.kind === 'engine') return workspaces(this.cache.all().filter((workspace) => workspace.engine === node.engine.name));
     if (node.kind === 'detail') return [];
     const workspace = node.workspace;
     const detail = (label: string, description: string, icon: string, command?: vscode.Command): TreeNode => ({
@@ -160,6 +177,20 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
   }
 }
 
+function engineItem(engine: EngineView): vscode.TreeItem {
+  const item = new vscode.TreeItem(engine.default ? `${engine.name} (default)` : engine.name, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `engine:${engine.name}`;
+  item.description = engineSummary({ ...engine, workspaces: engine.workspaces.length });
+  item.iconPath = engine.reachable ? new vscode.ThemeIcon('server') : new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
+  item.contextValue = engine.reachable ? 'engine-reachable' : 'engine-unreachable';
+  const where = engine.address ?? engine.endpoint ?? 'found by discovery';
+  const lines = [`**${engine.name}**: ${where}`];
+  if (engine.version) lines.push(`Docker ${engine.version} · ${engine.os ?? ''}/${engine.arch ?? ''} · ${engine.cpus ?? '?'} CPUs`);
+  if (engine.error) lines.push(`Unreachable: ${engine.error}`);
+  item.tooltip = new vscode.MarkdownString(lines.join('  \n'));
+  return item;
+}
+
 /**
  * Why the view cannot show workspaces, or undefined when it can. A message
  * and not welcome content: welcome content does not expand context keys, and
@@ -182,7 +213,13 @@ function sentence(text: string): string {
 }
 
 function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
-  const lines = [`**${workspace.name}** — ${workspace.state}`, '', `Image: \`${workspace.image}\``, `Home: \`${workspace.homeVolume}\``];
+  const lines = [
+    `**${workspace.name}** — ${workspace.state}`,
+    '',
+    `Image: \`${workspace.image}\``,
+    `Home: \`${workspace.homeVolume}\` on engine ${workspace.engine}`,
+  ];
+  if (workspace.engineError) lines.push(`Engine unreachable: ${workspace.engineError}`);
   if (workspace.imageDigest) lines.push(`Digest: \`${workspace.imageDigest}\``);
   if (workspace.update?.available) lines.push(`Update available: the tag now points at \`${workspace.update.latestDigest ?? '?'}\`; rebuild to take it`);
   if (workspace.notice) lines.push(`Note: ${workspace.notice}`);

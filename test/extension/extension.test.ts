@@ -26,11 +26,13 @@ import { until } from './until';
  */
 const IMAGE = 'drydock-test/extension:1';
 const MINUTE = 60_000;
+const labelOf = (item: vscode.TreeItem): string => (typeof item.label === 'string' ? item.label : (item.label?.label ?? ''));
 
 describe('Drydock in a real VS Code host', () => {
   let api: DrydockApi;
   const client = new DrydockClient(resolveLocations().socketPath);
   const name = uniqueName('ext');
+  const otherWorkspaces: string[] = [];
   const statusBarText = (): string => api.drydock.statusBar.text;
   const deadlineOf = (workspace: WorkspaceView): number => Date.parse(workspace.deadline ?? '');
 
@@ -48,6 +50,7 @@ describe('Drydock in a real VS Code host', () => {
   after(async () => {
     await vscode.workspace.getConfiguration('drydock').update('heartbeatSeconds', undefined, vscode.ConfigurationTarget.Global);
     removeWorkspaceObjects(name);
+    for (const other of otherWorkspaces) removeWorkspaceObjects(other);
     removeImage(IMAGE);
   });
 
@@ -171,5 +174,70 @@ describe('Drydock in a real VS Code host', () => {
       20_000,
     );
     terminal.dispose();
+  });
+
+  it('groups the tree by engine once there is more than one, each engine node with its reachability and load', async () => {
+    const tree = api.drydock.tree;
+    const rootLabels = (): string[] => tree.getChildren().map((node) => labelOf(tree.getTreeItem(node)));
+    assert.deepEqual(
+      rootLabels().filter((label) => label === name),
+      [name],
+      'one engine: the workspaces are the top level',
+    );
+    // A second name for the system's own engine (harmless: nothing is started there), and one that never answers.
+    const systemHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    await client.addEngine('second', { host: systemHost });
+    await client.addEngine('gone', { host: `unix:///tmp/${uniqueName('no-engine')}.sock` });
+    try {
+      await vscode.commands.executeCommand('drydock.refresh');
+      const engineNodes = await until('the tree to group by engine', () => {
+        const nodes = tree.getChildren().filter((node) => node.kind === 'engine');
+        return nodes.length === 3 ? nodes : undefined;
+      });
+      const item = (engine: string): vscode.TreeItem => {
+        const node = engineNodes.find((candidate) => candidate.kind === 'engine' && candidate.engine.name === engine);
+        assert.ok(node, `an engine node for ${engine}`);
+        return tree.getTreeItem(node);
+      };
+      assert.equal(item('local').label, 'local (default)');
+      assert.match(String(item('local').description), /^1 workspace · .+ of [\d.]+ GB$/);
+      assert.equal(item('local').contextValue, 'engine-reachable');
+      assert.match(String(item('second').description), /^0 workspaces · /);
+      assert.match(String(item('gone').description), /^unreachable: /);
+      assert.equal(item('gone').contextValue, 'engine-unreachable');
+      const under = (engine: string): string[] => {
+        const node = tree.getChildren().find((candidate) => candidate.kind === 'engine' && candidate.engine.name === engine);
+        return node ? tree.getChildren(node).map((child) => labelOf(tree.getTreeItem(child))) : [];
+      };
+      assert.deepEqual(under('local'), [name]);
+
+      // A workspace created on the second engine shows under it, and its node's load counts it.
+      const other = uniqueName('ext-second');
+      otherWorkspaces.push(other);
+      await client.createWorkspace({ name: other, image: IMAGE, pullPolicy: 'never', memory: '1g' }, { build: true, engine: 'second' });
+      await until(
+        'the new workspace under the second engine, running',
+        async () => {
+          const view = await client.workspace(other);
+          return view.state === 'running' && under('second').includes(other) ? true : undefined;
+        },
+        120_000,
+      );
+      await until(
+        'the second engine to count its memory',
+        () =>
+          /^1 workspace · 1 GB of /.test(
+            String(tree.getTreeItem(tree.getChildren().find((node) => node.kind === 'engine' && node.engine.name === 'second')!).description),
+          ) || undefined,
+      );
+      await client.deleteWorkspace(other, { deleteHome: true });
+    } finally {
+      await client.removeEngine('second').catch(() => undefined);
+      await client.removeEngine('gone').catch(() => undefined);
+    }
+    await until(
+      'the tree to be flat again with one engine',
+      () => (rootLabels().includes(name) && tree.getChildren().every((node) => node.kind !== 'engine')) || undefined,
+    );
   });
 });

@@ -24,6 +24,7 @@ import type { Scheduler } from '../schedule/scheduler';
 import type { FileWatches } from '../files/fileWatches';
 import type { WorkspaceFiles } from '../files/workspaceFiles';
 import type { ExecSessions } from '../workspaces/execSessions';
+import type { Engines } from '../workspaces/engines';
 import type { WorkspaceService } from '../workspaces/workspaceService';
 import type { EventFeed } from './eventFeed';
 import { createFileHandlers } from './fileHandlers';
@@ -69,6 +70,7 @@ export type Handlers = { [K in EndpointName]: HandlerFor<K> };
 
 export interface HandlerDeps {
   service: WorkspaceService;
+  engines: Engines;
   files: WorkspaceFiles;
   watches: FileWatches;
   sessions: ExecSessions;
@@ -109,7 +111,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     listWorkspaces: () => ({ workspaces: views.workspaces() }),
     createWorkspace: async ({ body }) => {
-      const created = await service.create(body.spec, body.build);
+      const created = await service.create(body.spec, body.build, body.engine);
       return { workspace: views.workspace(created.name), ...(created.build ? { buildId: created.build.id } : {}) };
     },
     getWorkspace: ({ params }) => ({ workspace: views.workspace(params.name) }),
@@ -132,6 +134,30 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { workspace: views.workspace(params.name) };
     },
     listImages: async () => ({ images: (await service.localImages()).map(localImageView) }),
+
+    listEngines: () => ({ engines: views.engines() }),
+    addEngine: async ({ body }) => {
+      await deps.engines.add(body.name, body.host !== undefined ? { host: body.host } : { context: body.context ?? '' });
+      return { engine: views.engine(body.name) };
+    },
+    removeEngine: async ({ params }) => {
+      // A workspace is pinned to its engine (its home lives there): the engine stays while one does.
+      const { workspaces } = service.engineLoad(params.engine);
+      if (workspaces.length > 0) {
+        throw new DrydockError(
+          'conflict',
+          `engine ${params.engine} still has workspaces: ${workspaces.join(', ')}; delete them first (drydock rm NAME), then remove the engine.`,
+          'engine',
+        );
+      }
+      await deps.engines.remove(params.engine);
+      service.engines.forget(params.engine);
+      return { removed: params.engine };
+    },
+    setDefaultEngine: async ({ params }) => {
+      await deps.engines.setDefault(params.engine);
+      return { engines: views.engines() };
+    },
 
     listBuilds: async ({ params }) => {
       service.record(params.name);

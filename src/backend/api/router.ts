@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { GenericSchema } from 'valibot';
 import { endpoints, type AnyEndpoint, type EndpointName } from '../../api/endpoints';
 import { DrydockError } from '../../core/errors';
-import { WORKSPACE_NAME } from '../../core/names';
+import { ENGINE_NAME, WORKSPACE_NAME } from '../../core/names';
 import type { Handlers } from './handlers';
 import { declaresBody, parseBody, readJson, requireJsonType, requireOctetStream, sendJson, startEventStream } from './http';
 import { bodySchemas, querySchemas, streamQuerySchemas } from './validation';
@@ -164,6 +164,9 @@ function decodeParam(name: string, raw: string): string {
       `name: "${value}" is not a workspace name (lowercase letters, digits and dashes); list them with \`drydock ls\`.`,
       'name',
     );
+  }
+  if (name === 'engine' && !ENGINE_NAME.test(value)) {
+    throw new DrydockError('invalid_input', `engine: "${value}" is not an engine name; list them with \`drydock engine ls\`.`, 'engine');
   }
   return value;
 }

@@ -1,4 +1,14 @@
-import type { BuildLogEntryView, DaemonEvent, FileChangeView, HostKeyView, LocalImageView, PolicyDocument, PolicyView, WorkspaceView } from '../../api/views';
+import type {
+  BuildLogEntryView,
+  DaemonEvent,
+  EngineView,
+  FileChangeView,
+  HostKeyView,
+  LocalImageView,
+  PolicyDocument,
+  PolicyView,
+  WorkspaceView,
+} from '../../api/views';
 import { formatDuration } from '../../core/duration';
 import { digestFor } from '../../core/imageReference';
 import { formatMemory } from '../../core/memory';
@@ -11,6 +21,7 @@ import type { PolicySource } from '../autooff/policySource';
 import type { BuildLogEntry } from '../builds/buildLog';
 import type { Scheduler } from '../schedule/scheduler';
 import type { BackendEvent } from '../workspaces/backendEvents';
+import type { Engines } from '../workspaces/engines';
 import type { WorkspaceService, WorkspaceSnapshot } from '../workspaces/workspaceService';
 
 /**
@@ -24,6 +35,7 @@ export class WireViews {
     private readonly autoOff: AutoOffManager,
     private readonly scheduler: Scheduler,
     private readonly policySource: PolicySource,
+    private readonly engineSet: Engines,
   ) {}
 
   workspace(name: string): WorkspaceView {
@@ -32,6 +44,32 @@ export class WireViews {
 
   workspaces(): WorkspaceView[] {
     return this.service.snapshots().map((snapshot) => this.fromSnapshot(snapshot));
+  }
+
+  /** Every engine, the local one first, with this backend's workspaces there. */
+  engines(): EngineView[] {
+    return this.engineSet.names().map((name) => this.engine(name));
+  }
+
+  engine(name: string): EngineView {
+    const status = this.engineSet.status(name);
+    const load = this.service.engineLoad(name);
+    const info = status.info;
+    return {
+      name,
+      source: status.source,
+      ...(status.address ? { address: status.address } : {}),
+      default: status.isDefault,
+      reachable: status.reachable,
+      ...(status.error !== undefined ? { error: status.error } : {}),
+      ...(status.endpoint ? { endpoint: status.endpoint } : {}),
+      ...(info
+        ? { version: info.version, os: info.os, operatingSystem: info.operatingSystem, arch: info.arch, cpus: info.cpus, memoryBytes: info.memoryBytes }
+        : {}),
+      workspaces: load.workspaces,
+      memoryCommittedBytes: load.committedBytes,
+      ...(status.hostKey ? { hostKey: hostKeyView(status.hostKey) } : {}),
+    };
   }
 
   policy(): PolicyView {
@@ -53,10 +91,12 @@ export class WireViews {
     }
   }
 
-  private fromSnapshot({ record, spec, state }: WorkspaceSnapshot): WorkspaceView {
+  private fromSnapshot({ record, spec, state, engine, engineError }: WorkspaceSnapshot): WorkspaceView {
     const view: WorkspaceView = {
       name: record.name,
       state,
+      engine,
+      ...(engineError !== undefined && state === 'unknown' ? { engineError } : {}),
       image: spec?.image ?? (typeof record.spec.image === 'string' ? record.spec.image : ''),
       env: Object.keys(spec?.env ?? {}),
       homeVolume: homeVolumeName(record.name),

@@ -18,7 +18,7 @@ import { Scheduler } from '../schedule/scheduler';
 import { CoalescedWriter } from '../state/coalescedWriter';
 import { StateFile } from '../state/stateStore';
 import type { BackendEvent } from '../workspaces/backendEvents';
-import { DockerLink } from '../workspaces/dockerLink';
+import { Engines } from '../workspaces/engines';
 import { EventBus } from '../workspaces/eventBus';
 import { ExecSessions } from '../workspaces/execSessions';
 import { FileWatches } from '../files/fileWatches';
@@ -53,7 +53,7 @@ export class Backend {
   private readonly scheduler: Scheduler;
   private readonly inside: InsideChannel;
   private readonly updateChecks: UpdateChecks;
-  private readonly link: DockerLink;
+  readonly engines: Engines;
   private readonly feed: EventFeed;
   private readonly server: ApiServer;
   private readonly pendingContainerEvents = new Map<string, NodeJS.Timeout>();
@@ -62,6 +62,8 @@ export class Backend {
   /** The owner label of everything this backend makes on the engine. */
   readonly owner: string;
   private needsAdoption = false;
+  /** Engines adopted from since a lost state file (each once, when it first answers). */
+  private readonly adoptedFrom = new Set<string>();
   private schedulerStarted = false;
   private disposed: Promise<void> | undefined;
 
@@ -77,7 +79,7 @@ export class Backend {
       log: this.log,
     });
     this.writer = new CoalescedWriter(
-      () => this.stateFile.save({ workspaces: this.service.stored() }),
+      () => this.stateFile.save({ workspaces: this.service.stored(), ...this.engines.stored() }),
       (error) => {
         this.log(`could not save the state file: ${errorMessage(error)}`);
         this.events.emit({ type: 'warning', message: `Drydock could not save its state: ${errorMessage(error)}` });
@@ -94,6 +96,7 @@ export class Backend {
       log: this.log,
       // Drydock inside the workspace needs auto-off, which needs this service: reached through a closure.
       inside: { prepare: (request) => this.inside.prepare(request) },
+      directory: { defaultName: () => this.engines.defaultName(), has: (name) => this.engines.has(name) },
     });
 
     // Auto-off and auto-start live here, not in the editor, so they work with no window open.
@@ -110,48 +113,58 @@ export class Backend {
     });
     this.updateChecks = new UpdateChecks(this.service, this.log);
 
-    this.link = new DockerLink({
-      onUp: async (adapter) => {
-        this.log(`Docker answers at ${adapter.endpointDescription}`);
-        await this.service.dockerUp(adapter);
-        if (this.needsAdoption) {
-          this.needsAdoption = false;
-          const adopted = await this.service.adoptFromDocker();
-          if (adopted.length > 0) this.log(`recovered workspaces from Docker: ${adopted.join(', ')}`);
-        }
-        for (const name of this.service.names()) this.autoOff.sync(name);
-        // Catch-up needs Docker, so the scheduler starts once it answers.
-        if (!this.schedulerStarted) {
-          this.schedulerStarted = true;
-          this.scheduler.start();
-          this.updateChecks.start();
-        }
+    this.engines = new Engines(
+      {
+        onUp: async (engine, adapter) => {
+          this.log(`Docker engine ${engine} answers at ${adapter.endpointDescription}`);
+          await this.service.dockerUp(adapter, engine);
+          // After a lost state file, and on an engine just added: what this backend owns there is its own (owner labels).
+          const fresh = this.engines.takeFresh(engine);
+          if ((this.needsAdoption && !this.adoptedFrom.has(engine)) || fresh) {
+            this.adoptedFrom.add(engine);
+            const adopted = await this.service.adoptFromDocker(engine);
+            if (adopted.length > 0) this.log(`recovered workspaces from Docker: ${adopted.join(', ')} (engine ${engine})`);
+          }
+          for (const name of this.service.names()) this.autoOff.sync(name);
+          // Catch-up needs Docker, so the scheduler starts once an engine answers.
+          if (!this.schedulerStarted) {
+            this.schedulerStarted = true;
+            this.scheduler.start();
+            this.updateChecks.start();
+          }
+        },
+        onDown: (engine, reason) => {
+          this.log(`Docker engine ${engine} is unreachable (${reason}); its workspaces show unknown until it answers again`);
+          this.service.dockerDown(reason, engine);
+        },
+        onContainerEvent: (engine, event) => {
+          const workspace = event.labels[LABEL.workspace];
+          if (!workspace) return;
+          this.idle.activity();
+          const key = `${engine}/${workspace}`;
+          clearTimeout(this.pendingContainerEvents.get(key));
+          this.pendingContainerEvents.set(
+            key,
+            setTimeout(() => {
+              this.pendingContainerEvents.delete(key);
+              void this.service.onContainerEvent(workspace, engine).catch((error: unknown) => this.log(`reconcile ${workspace}: ${errorMessage(error)}`));
+            }, CONTAINER_EVENT_SETTLE_MS),
+          );
+        },
       },
-      onDown: (reason) => {
-        this.log(`Docker is unreachable (${reason}); workspaces show unknown until it answers again`);
-        this.service.dockerDown(reason);
+      async () => {
+        await this.writer.now();
+        this.events.emit({ type: 'engines-changed' });
       },
-      onContainerEvent: (event) => {
-        const workspace = event.labels[LABEL.workspace];
-        if (!workspace) return;
-        this.idle.activity();
-        clearTimeout(this.pendingContainerEvents.get(workspace));
-        this.pendingContainerEvents.set(
-          workspace,
-          setTimeout(() => {
-            this.pendingContainerEvents.delete(workspace);
-            void this.service.onContainerEvent(workspace).catch((error: unknown) => this.log(`reconcile ${workspace}: ${errorMessage(error)}`));
-          }, CONTAINER_EVENT_SETTLE_MS),
-        );
-      },
-    });
+    );
 
-    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy);
+    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy, this.engines);
     const files = new WorkspaceFiles(this.service);
     this.feed = new EventFeed(this.events, views);
     this.server = new ApiServer(
       {
         service: this.service,
+        engines: this.engines,
         sessions: new ExecSessions(this.service),
         files,
         watches: new FileWatches(files),
@@ -165,8 +178,8 @@ export class Backend {
           inspect: async (host) => hostKeyView(await inspectSshHostKey(host)),
           trust: async (host, fingerprint) => {
             const trusted = hostKeyView(await trustSshHostKey(host, fingerprint));
-            // The engine may be the one refused for this key: connect now rather than at the next backoff step.
-            this.link.retryNow();
+            // An engine may be the one refused for this key: connect now rather than at the next backoff step.
+            this.engines.retryUnreachable();
             return trusted;
           },
         },
@@ -187,8 +200,9 @@ export class Backend {
       this.log(`state file: ${loaded.recovered.reason}; moved to ${loaded.recovered.movedTo ?? '(nowhere)'}; rebuilding it from Docker's labelled objects`);
     this.needsAdoption = loaded.recovered !== undefined;
     this.service.load(Object.values(loaded.state.workspaces));
+    this.engines.load(loaded.state.engines, loaded.state.defaultEngine);
     await this.policy.start();
-    await Promise.race([this.link.start(), new Promise((resolve) => setTimeout(resolve, FIRST_DOCKER_LOOK_MS).unref())]);
+    await Promise.race([this.engines.start(), new Promise((resolve) => setTimeout(resolve, FIRST_DOCKER_LOOK_MS).unref())]);
     if (this.disposed) return;
     await this.server.listen(this.locations.socketPath);
     this.log(`Drydock backend ${VERSION} (pid ${process.pid}, owner id ${this.owner}) listening on ${this.locations.socketPath}`);
@@ -199,7 +213,7 @@ export class Backend {
     this.disposed ??= (async () => {
       await this.server.close();
       await this.service.drain(BUILD_DRAIN_MS);
-      this.link.close();
+      this.engines.close();
       this.autoOff.close();
       this.inside.close();
       this.scheduler.close();
@@ -217,16 +231,19 @@ export class Backend {
 
   health(): Health {
     const reachable = this.service.isDockerReachable;
+    const engine = this.engines.status(this.engines.defaultName());
     return {
       status: 'ok',
       version: VERSION,
       pid: process.pid,
       startedAt: this.startedAt,
+      // The default engine's: where `create` goes. Every engine's is in GET /v1/engines.
       docker: {
+        engine: engine.name,
         reachable,
-        ...(this.link.endpoint ? { endpoint: this.link.endpoint } : {}),
-        ...(!reachable && this.link.error ? { error: this.link.error } : {}),
-        ...(!reachable && this.link.hostKey ? { hostKey: hostKeyView(this.link.hostKey) } : {}),
+        ...(engine.endpoint ? { endpoint: engine.endpoint } : {}),
+        ...(!reachable && engine.error ? { error: engine.error } : {}),
+        ...(!reachable && engine.hostKey ? { hostKey: hostKeyView(engine.hostKey) } : {}),
       },
     };
   }

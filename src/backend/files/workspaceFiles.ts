@@ -106,8 +106,7 @@ export class WorkspaceFiles {
 
   /** The container to work in and its user; a workspace that is not running answers conflict, saying so. */
   async target(workspace: string): Promise<Target> {
-    const container = await this.service.runningContainer(workspace);
-    const { docker } = this.service.requireEngine();
+    const { docker, ...container } = await this.service.runningContainer(workspace);
     if (!container.user) throw new DrydockError('conflict', `workspace ${workspace} has no user recorded; rebuild it.`);
     return { docker, id: container.id, user: container.user };
   }

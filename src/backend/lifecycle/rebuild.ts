@@ -23,6 +23,13 @@ export const KEEP_ALIVE_COMMAND = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; whi
 export interface Ownership {
   owner: string;
   claimsLegacy(workspace: string): boolean;
+  /** The engine's name as this backend calls it, labelled on what it makes there. */
+  engine?: string;
+}
+
+/** The labels of a workspace's container and home: its owner's, and the engine's name. */
+function madeHere(workspace: string, ownership: Ownership): Record<string, string> {
+  return { ...ownershipLabels(workspace, ownership.owner), ...(ownership.engine ? { [LABEL.engine]: ownership.engine } : {}) };
 }
 
 export interface RebuildOptions {
@@ -111,7 +118,7 @@ async function replaceContainer(
     name: nextName,
     imageId: image.id,
     labels: {
-      ...ownershipLabels(spec.name, options.ownership.owner),
+      ...madeHere(spec.name, options.ownership),
       [LABEL.spec]: specLabel(spec),
       [LABEL.user]: user.name,
       [LABEL.image]: spec.image,
@@ -194,7 +201,7 @@ export async function ensureHomeVolume(docker: DockerAdapter, ownership: Ownersh
     reporter.info(`Keeping home volume ${name}.`);
     return;
   }
-  await docker.volumes.create(name, { ...ownershipLabels(spec.name, ownership.owner), [LABEL.spec]: specLabel(spec) });
+  await docker.volumes.create(name, { ...madeHere(spec.name, ownership), [LABEL.spec]: specLabel(spec) });
   reporter.info(`Created home volume ${name}.`);
 }
 

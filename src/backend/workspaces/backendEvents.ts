@@ -10,7 +10,10 @@ export type BackendEvent =
   | { type: 'workspace-changed'; name: string }
   | { type: 'workspace-removed'; name: string }
   | { type: 'build-log'; workspace: string; buildId: string; entry: BuildLogEntry }
-  | { type: 'docker'; reachable: boolean; error?: string }
+  /** An engine answers again or went away (`engine`: its name). */
+  | { type: 'docker'; engine: string; reachable: boolean; error?: string }
+  /** An engine was added or removed, or another became the default. */
+  | { type: 'engines-changed' }
   | { type: 'warning'; workspace?: string; message: string }
   | { type: 'deadline-warning'; workspace: string; deadline: number; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
   | { type: 'auto-stopped'; workspace: string; message: string }

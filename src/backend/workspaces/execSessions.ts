@@ -37,8 +37,7 @@ export class ExecSessions {
   constructor(private readonly service: WorkspaceService) {}
 
   async start(workspace: string, request: ExecOptions): Promise<{ execId: string }> {
-    const container = await this.service.runningContainer(workspace);
-    const { docker } = this.service.requireEngine();
+    const { docker, ...container } = await this.service.runningContainer(workspace);
     const exec = await docker.containers.interactiveExec(container.id, {
       command: request.command,
       user: container.user,

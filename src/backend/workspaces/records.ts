@@ -35,6 +35,8 @@ export const buildSummarySchema = v.object({
 
 const recordSchema = v.object({
   name: v.string(),
+  /** The engine its home lives on (absent: the local engine, as before engines had names). */
+  engine: v.optional(v.string()),
   spec: storedSpec,
   state: v.picklist(STORED_STATES),
   createdAt: v.string(),
@@ -68,11 +70,20 @@ const recordSchema = v.object({
   ),
 });
 
-const stateSchema = v.object({ workspaces: v.record(v.string(), recordSchema) });
+/** An engine added with `drydock engine add`: by address or by Docker context, never both. */
+const engineSchema = v.union([v.object({ host: v.string(), addedAt: v.string() }), v.object({ context: v.string(), addedAt: v.string() })]);
+
+const stateSchema = v.object({
+  workspaces: v.record(v.string(), recordSchema),
+  engines: v.optional(v.record(v.string(), engineSchema)),
+  /** Where `create` puts a workspace without --engine (absent: the local engine). */
+  defaultEngine: v.optional(v.string()),
+});
 
 export type BuildSummary = v.InferOutput<typeof buildSummarySchema>;
 export type WorkspaceRecord = v.InferOutput<typeof recordSchema>;
 export type DaemonState = v.InferOutput<typeof stateSchema>;
+export type EngineDefinition = v.InferOutput<typeof engineSchema>;
 
 export const STATE_SCHEMA_VERSION = 1;
 

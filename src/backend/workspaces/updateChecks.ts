@@ -48,11 +48,13 @@ export class UpdateChecks {
   }
 
   private async look(): Promise<void> {
-    if (this.running || !this.service.isDockerReachable) return this.schedule(LOOK_EVERY_MS);
+    if (this.running) return this.schedule(LOOK_EVERY_MS);
     this.running = true;
     try {
       for (const name of this.due()) {
         if (!this.timer) return;
+        // A workspace whose engine is away is checked once it answers (its record keeps it due).
+        if (this.service.snapshot(name).engineError !== undefined) continue;
         await this.service.checkUpdate(name).catch((error: unknown) => this.log(`update check of ${name}: ${errorMessage(error)}`));
       }
     } finally {

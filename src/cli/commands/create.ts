@@ -9,7 +9,7 @@ export const create: Command = {
   usage: `drydock create NAME --image IMAGE [--user U] [--cpus N] [--memory SIZE]
        [--env K=V]... [--dotfiles URL [--dotfiles-branch B]] [--ssh-key PATH]
        [--secret SRC:TARGET[:MODE]]... [--configure PATH] [--hook-timeout 10m]
-       [--pull always|missing|never] [--no-build] [--json]
+       [--pull always|missing|never] [--engine NAME|auto] [--no-build] [--json]
 
 Creates the workspace and its home volume, then builds it (unless --no-build),
 following the build log. The exit code is the build's result.
@@ -19,6 +19,10 @@ a tag: each build pulls the tag's latest; an image built or loaded on this
 engine is used as is), missing (pull only when the engine lacks it) or never.
 A digest-pinned image (NAME@sha256:...) is pulled only when missing.
 Credentials are the docker CLI's (docker login, credential helpers).
+
+--engine puts the workspace on an engine of \`drydock engine ls\` (auto: the
+reachable one with the most memory free after its workspaces' limits);
+without it, the default engine. The workspace stays there: its home is there.
 
 Examples:
   drydock create api --image ubuntu:24.04 --user dev --cpus 2 --memory 4g
@@ -38,6 +42,7 @@ Examples:
       configure: { type: 'string' },
       'hook-timeout': { type: 'string' },
       pull: { type: 'string' },
+      engine: { type: 'string' },
       'no-build': { type: 'boolean' },
       json: { type: 'boolean' },
     });
@@ -54,10 +59,10 @@ Examples:
     if (values.pull) spec.pullPolicy = pullPolicy(values.pull);
 
     const client = await context.backend();
-    const created = await client.createWorkspace(spec, { build: !values['no-build'] });
+    const created = await client.createWorkspace(spec, { build: !values['no-build'], ...(values.engine ? { engine: values.engine } : {}) });
     if (!created.buildId) {
       if (values.json) printJson(context, created.workspace);
-      else context.out(`Created ${name} (off). Build it with \`drydock rebuild ${name}\`.`);
+      else context.out(`Created ${name} (off) on engine ${created.workspace.engine}. Build it with \`drydock rebuild ${name}\`.`);
       return 0;
     }
     const quiet = (): void => undefined;

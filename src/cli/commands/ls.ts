@@ -5,7 +5,7 @@ export const ls: Command = {
   usage: `drydock ls [--check] [--json]
 
 List every workspace with its state, image, whether an update of its image is
-available, and its last build. UPDATE is "available" when the registry's tag
+available, and its last build (and its engine, when any is not "local"). UPDATE is "available" when the registry's tag
 has moved since the image the workspace was built from (rebuild to take it),
 "-" when not, "?" when the registry could not be asked, and empty before the
 first check. --check asks each registry now (a manifest HEAD, nothing pulled).
@@ -27,10 +27,13 @@ Examples:
       context.out('No workspaces yet. Create one with `drydock create NAME --image IMAGE`.');
       return 0;
     }
-    const rows = [['NAME', 'STATE', 'IMAGE', 'UPDATE', 'LAST BUILD']];
+    // Which engine each lives on matters only once there is more than the local one.
+    const engines = workspaces.some((workspace) => workspace.engine !== 'local');
+    const rows = [['NAME', ...(engines ? ['ENGINE'] : []), 'STATE', 'IMAGE', 'UPDATE', 'LAST BUILD']];
     for (const workspace of workspaces)
       rows.push([
         workspace.name,
+        ...(engines ? [workspace.engine] : []),
         workspace.state,
         workspace.image,
         updateColumn(workspace),

@@ -26,6 +26,7 @@ Examples:
     const lines: [string, string | undefined][] = [
       ['Workspace', workspace.name],
       ['State', workspace.notice ? `${workspace.state}: ${workspace.notice}` : workspace.state],
+      ['Engine', workspace.engineError ? `${workspace.engine} (unreachable: ${workspace.engineError})` : workspace.engine],
       ['Image', imageLine(workspace)],
       ['Update', updateLine(workspace)],
       ['User', workspace.user ?? '(the image USER)'],

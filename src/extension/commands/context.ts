@@ -1,3 +1,4 @@
+import type { EngineCache } from '../engineCache';
 import * as vscode from 'vscode';
 import type { DrydockClient } from '../../client/drydockClient';
 import { errorMessage, isDrydockError } from '../../core/errors';
@@ -12,6 +13,7 @@ import type { TreeNode } from '../workspacesTree';
 export interface CommandContext {
   connection: BackendConnection;
   cache: WorkspaceCache;
+  engines: EngineCache;
   current: CurrentWorkspace;
   output: BuildOutput;
   activity: ActivityTracker;

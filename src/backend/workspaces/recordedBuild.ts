@@ -1,0 +1,77 @@
+import { errorMessage } from '../../core/errors';
+import type { PullPolicy } from '../../core/imageReference';
+import type { SpecInput, WorkspaceSpec } from '../../core/spec';
+import { transition, type ObservedState } from '../../core/state';
+import type { BuildHandle, BuildRunner } from '../builds/buildRunner';
+import type { BackendEvent } from './backendEvents';
+import type { EventBus } from './eventBus';
+import type { BuildSummary, WorkspaceRecord } from './records';
+
+export interface RecordedBuildDeps {
+  events: EventBus<BackendEvent>;
+  log: (message: string) => void;
+  /** Announces and saves the record. */
+  changed(record: WorkspaceRecord): Promise<void>;
+  /** Keeps the parsed spec of the input the build made current. */
+  parsed(input: SpecInput, spec: WorkspaceSpec): void;
+}
+
+/**
+ * Starts a build on the workspace's engine and keeps its record in step: the
+ * record is `building` at once, and on the build's end it holds the outcome
+ * (the changed spec only if the build got under way). The handle's
+ * `finished` resolves with the build's summary once the record shows it.
+ */
+export function startRecordedBuild(
+  deps: RecordedBuildDeps,
+  runner: BuildRunner,
+  record: WorkspaceRecord,
+  input: SpecInput,
+  spec: WorkspaceSpec,
+  pull?: PullPolicy,
+): BuildHandle<BuildSummary> {
+  // Only off, running and failed workspaces can build; a refused build goes back to where it was.
+  const before = record.state as ObservedState;
+  const building = transition(record.state, 'build', undefined, record.name);
+  const build = runner.start(spec, pull);
+  const name = record.name;
+  build.log.subscribe((entry) => deps.events.emit({ type: 'build-log', workspace: name, buildId: build.id, entry }));
+  build.log.onWriteError((error) => {
+    const reason = errorMessage(error);
+    const message = `workspace ${name}: could not write the log of build ${build.id} to ${build.log.file} (${reason}); the build goes on, but its saved log is incomplete. Free disk space there.`;
+    deps.log(message);
+    deps.events.emit({ type: 'warning', workspace: name, message });
+  });
+  record.state = building;
+  record.lastBuild = { buildId: build.id, status: 'building', startedAt: new Date().toISOString() };
+  void deps.changed(record);
+  const finished = build.finished.then(async ({ outcome, error }) => {
+    const lastBuild: BuildSummary = { ...record.lastBuild!, finishedAt: new Date().toISOString() };
+    if (outcome) {
+      record.spec = input;
+      deps.parsed(input, spec);
+      record.state = transition(record.state, outcome.state === 'running' ? 'built' : 'buildFailed');
+      lastBuild.status = outcome.state;
+      if (outcome.imageDigest) lastBuild.imageDigest = outcome.imageDigest;
+      record.image = { id: outcome.imageId, ...(outcome.imageDigest ? { digest: outcome.imageDigest } : {}) };
+      // A pull just asked the registry: that is as fresh as an update check.
+      if (outcome.pulled && outcome.imageDigest)
+        record.updateCheck = { reference: spec.image, checkedAt: lastBuild.finishedAt!, latestDigest: outcome.imageDigest };
+      if (outcome.containerId) record.containerId = outcome.containerId;
+      if (outcome.state === 'running') {
+        record.builtAt = lastBuild.finishedAt;
+        delete record.notice;
+      }
+      if (outcome.warnings.length > 0) lastBuild.warnings = outcome.warnings;
+    } else {
+      // Refused or cancelled before anything changed (a missing image, say): the workspace is as it was.
+      lastBuild.status = error?.code === 'interrupted' ? 'interrupted' : 'failed';
+      record.state = transition(record.state, 'reconcile', before);
+    }
+    if (error) lastBuild.message = error.message;
+    record.lastBuild = lastBuild;
+    await deps.changed(record);
+    return lastBuild;
+  });
+  return { id: build.id, log: build.log, finished };
+}
