@@ -8,10 +8,10 @@ import { DrydockError } from '../../src/core/errors';
 
 void describe('workspace files: parsing what the scripts print', () => {
   void it('reads stat output: type from the mode, milliseconds from the full time, symlink and writable flags', () => {
-    const info = parseStat('1 0 81a4 1309 1795921006 1795921007 2026-11-29 02:56:46.214507999 +0000\n');
-    assert.deepEqual(info, { type: 'file', symlink: true, size: 1309, mtimeMs: 1795921006214, ctimeMs: 1795921007000, writable: false });
-    assert.equal(parseStat('0 1 41ed 4096 1 2 1970-01-01 00:00:01 +0000').type, 'directory');
-    assert.equal(parseStat('1 0 dangling').type, 'other');
+    const info = parseStat('1 0 1 81a4 1309 1795921006 1795921007 2026-11-29 02:56:46.214507999 +0000\n');
+    assert.deepEqual(info, { type: 'file', symlink: true, size: 1309, mtimeMs: 1795921006214, ctimeMs: 1795921007000, writable: false, held: true });
+    assert.equal(parseStat('0 1 0 41ed 4096 1 2 1970-01-01 00:00:01 +0000').type, 'directory');
+    assert.equal(parseStat('1 0 0 dangling').type, 'other');
     assert.throws(() => parseStat('stat: garbage'), DrydockError);
   });
 
