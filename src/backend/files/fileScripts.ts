@@ -112,7 +112,22 @@ exec mv -f "$1" "$2"
 `;
 
 /**
- * Bounded polling, for images without an inotify tool: every $3 seconds one
+ * Watches with inotify when the image has inotify-tools' inotifywait: it
+ * prints its pid, the line `inotify`, then one `<EVENTS>|<path>` record per
+ * change, NUL-terminated ($1 path, $2 = 1: the tree below it, skipping .git
+ * and node_modules). Without inotifywait it prints `none` and ends.
+ */
+export const INOTIFY_SCRIPT = `echo "$$"
+command -v inotifywait >/dev/null 2>&1 || { echo none; exit 0; }
+echo inotify
+r=; [ "$2" = 1 ] && r=-r
+exec inotifywait -mq $r --no-newline --format '%e|%w%f%0' \\
+  -e create -e delete -e modify -e attrib -e close_write -e moved_to -e moved_from -e delete_self -e move_self \\
+  --exclude '/(\\.git|node_modules)(/|$)' "$1"
+`;
+
+/**
+ * Bounded polling, for images without inotifywait: every $3 seconds one
  * listing of `<mtime>|<size>|<mode hex>|<path>` lines of the watched path
  * ($2 = 1: the tree below it, skipping .git and node_modules; else the path
  * and, for a folder, its entries), at most $4 lines, then a NUL line. It
