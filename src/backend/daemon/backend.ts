@@ -144,7 +144,7 @@ export class Backend {
       },
     });
 
-    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy);
+    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy, this.events);
     const files = new WorkspaceFiles(this.service);
     this.feed = new EventFeed(this.events, views);
     this.server = new ApiServer(
