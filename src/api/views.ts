@@ -280,6 +280,13 @@ export interface FileWatchChangeView {
   path: string;
 }
 
-/** The events of a file watch: changes, a listing that hit its bound, or the watch's end (the workspace stopped). */
+/**
+ * The events of a file watch: how it watches (inotify, or polling where the
+ * image has no inotifywait), changes, a listing that hit its bound, or the
+ * watch's end (the workspace stopped).
+ */
 export type FileWatchEvent =
-  { type: 'changes'; changes: FileWatchChangeView[] } | { type: 'truncated'; limit: number; message: string } | { type: 'ended'; message: string };
+  | { type: 'watching'; mechanism: 'inotify' | 'polling' }
+  | { type: 'changes'; changes: FileWatchChangeView[] }
+  | { type: 'truncated'; limit: number; message: string }
+  | { type: 'ended'; message: string };

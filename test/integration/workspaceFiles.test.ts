@@ -233,7 +233,7 @@ void describe('workspace files through the API (real engine, busybox workspace)'
     await assert.rejects(client().statFile(name, missing), /no-such/, 'the message names the path');
   });
 
-  void it('reports changes made inside the workspace to a watch (bounded polling)', async () => {
+  void it('reports changes made inside the workspace to a watch: bounded polling, the image having no inotifywait', async () => {
     const events: FileWatchEvent[] = [];
     const abort = new AbortController();
     as('dev', `mkdir -p ${HOME}/watched/sub && echo old > ${HOME}/watched/sub/changing && echo x > ${HOME}/watched/doomed`);
@@ -247,6 +247,11 @@ void describe('workspace files through the API (real engine, busybox workspace)'
     };
     // The first listing is the baseline: let it be taken before changing anything.
     await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.deepEqual(
+      events.filter((event) => event.type === 'watching'),
+      [{ type: 'watching', mechanism: 'polling' }],
+      'busybox has no inotifywait: the watch says it polls',
+    );
     as('dev', `echo new file > "${HOME}/watched/sub/made in terminal"; echo newer >> ${HOME}/watched/sub/changing; rm ${HOME}/watched/doomed`);
     await seen('created', `${HOME}/watched/sub/made in terminal`);
     await seen('changed', `${HOME}/watched/sub/changing`);

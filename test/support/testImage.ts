@@ -12,6 +12,8 @@ export interface TestImageOptions {
   user?: string;
   /** Extra files: path -> content, or { content, mode }. */
   files?: Record<string, string | { content: string; mode: number }>;
+  /** Add this machine's inotify-tools `inotifywait` (with the libraries it links) as /bin/inotifywait. */
+  inotifywait?: boolean;
 }
 
 export const TEST_USERS = { dev: { uid: 1000, gid: 1000 }, alice: { uid: 1001, gid: 1001 } } as const;
@@ -53,6 +55,7 @@ export function buildTestImage(tag: string, options: TestImageOptions = {}): str
       join(root, 'etc/group'),
       ['root:x:0:', ...Object.entries(TEST_USERS).map(([name, ids]) => `${name}:x:${ids.gid}:`), 'nogroup:x:65534:', ''].join('\n'),
     );
+    if (options.inotifywait) copyProgram('inotifywait', root);
     for (const [path, file] of Object.entries(options.files ?? {})) {
       const target = join(root, path);
       mkdirSync(dirname(target), { recursive: true });
@@ -66,6 +69,25 @@ export function buildTestImage(tag: string, options: TestImageOptions = {}): str
     return execFileSync('docker', ['import', ...changes, '-', tag], { input: tar, encoding: 'utf8' }).trim();
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A dynamically linked program of this machine, its libraries and loader at their own paths, into a rootfs's /bin. */
+function copyProgram(name: string, root: string): void {
+  let program: string;
+  try {
+    program = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`${name} is not installed (apt-get install inotify-tools); .ci/run installs it.`);
+  }
+  execFileSync('cp', ['-L', program, join(root, 'bin', name)]);
+  const libraries = execFileSync('ldd', [program], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
+    .filter((path): path is string => path !== undefined);
+  for (const library of libraries) {
+    mkdirSync(join(root, dirname(library)), { recursive: true });
+    execFileSync('cp', ['-L', library, join(root, library)]);
   }
 }
 

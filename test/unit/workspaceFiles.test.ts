@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify, parseListing, parseStat } from '../../src/backend/files/fileScripts';
-import { diff } from '../../src/backend/files/fileWatches';
+import { diff, inotifyChange } from '../../src/backend/files/fileWatches';
 import { checkPath } from '../../src/backend/files/workspaceFiles';
 import { attachedContainerUri } from '../../src/core/devContainers';
 import { DrydockError } from '../../src/core/errors';
 
 void describe('workspace files: parsing what the scripts print', () => {
   void it('reads stat output: type from the mode, milliseconds from the full time, symlink and writable flags', () => {
-    const info = parseStat('1 0 81a4 1309 1795921006 1795921007 2026-11-29 02:56:46.214507999 +0000\n');
-    assert.deepEqual(info, { type: 'file', symlink: true, size: 1309, mtimeMs: 1795921006214, ctimeMs: 1795921007000, writable: false });
-    assert.equal(parseStat('0 1 41ed 4096 1 2 1970-01-01 00:00:01 +0000').type, 'directory');
-    assert.equal(parseStat('1 0 dangling').type, 'other');
+    const info = parseStat('1 0 1 81a4 1309 1795921006 1795921007 2026-11-29 02:56:46.214507999 +0000\n');
+    assert.deepEqual(info, { type: 'file', symlink: true, size: 1309, mtimeMs: 1795921006214, ctimeMs: 1795921007000, writable: false, held: true });
+    assert.equal(parseStat('0 1 0 41ed 4096 1 2 1970-01-01 00:00:01 +0000').type, 'directory');
+    assert.equal(parseStat('1 0 0 dangling').type, 'other');
     assert.throws(() => parseStat('stat: garbage'), DrydockError);
   });
 
@@ -60,6 +60,21 @@ void describe('workspace files: parsing what the scripts print', () => {
       { type: 'created', path: '/h/c' },
       { type: 'deleted', path: '/h/b' },
     ]);
+  });
+});
+
+void describe('inotifywait records as changes', () => {
+  void it('maps events to created, deleted and changed, keeps odd names whole, ignores the rest', () => {
+    assert.deepEqual(inotifyChange('CREATE|/h/dev/new file'), { type: 'created', path: '/h/dev/new file' });
+    assert.deepEqual(inotifyChange('CREATE,ISDIR|/h/dev/dir'), { type: 'created', path: '/h/dev/dir' });
+    assert.deepEqual(inotifyChange('MOVED_TO|/h/dev/a|b\nc'), { type: 'created', path: '/h/dev/a|b\nc' });
+    assert.deepEqual(inotifyChange('MOVED_FROM|/h/dev/old'), { type: 'deleted', path: '/h/dev/old' });
+    assert.deepEqual(inotifyChange('DELETE_SELF|/h/dev/watched/'), { type: 'deleted', path: '/h/dev/watched' }, 'the root keeps no trailing slash');
+    assert.deepEqual(inotifyChange('CLOSE_WRITE,CLOSE|/h/dev/saved'), { type: 'changed', path: '/h/dev/saved' });
+    assert.deepEqual(inotifyChange('ATTRIB|/h/dev/x'), { type: 'changed', path: '/h/dev/x' });
+    assert.equal(inotifyChange('IGNORED|/h/dev/x'), undefined);
+    assert.equal(inotifyChange('garbage'), undefined);
+    assert.equal(inotifyChange('CREATE|relative'), undefined);
   });
 });
 

@@ -31,6 +31,7 @@ export function createFileHandlers(files: WorkspaceFiles, watches: FileWatches):
     },
     watchFiles: async ({ params, query }, sink) => {
       const stop = await watches.watch(params.name, query.path, query.recursive === 'true', {
+        onWatching: (mechanism) => sink.send({ type: 'watching', mechanism }),
         onChanges: (changes) => sink.send({ type: 'changes', changes }),
         onTruncated: (limit) =>
           sink.send({ type: 'truncated', limit, message: `only the first ${limit} entries under ${query.path} are watched; watch a smaller folder.` }),

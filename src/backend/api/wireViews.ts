@@ -22,6 +22,7 @@ import type { BuildLogEntry } from '../builds/buildLog';
 import type { Scheduler } from '../schedule/scheduler';
 import type { BackendEvent } from '../workspaces/backendEvents';
 import type { Engines } from '../workspaces/engines';
+import type { EventBus } from '../workspaces/eventBus';
 import type { WorkspaceService, WorkspaceSnapshot } from '../workspaces/workspaceService';
 
 /**
@@ -30,20 +31,44 @@ import type { WorkspaceService, WorkspaceSnapshot } from '../workspaces/workspac
  * inside the backend sees a wire type.
  */
 export class WireViews {
+  /**
+   * Each workspace's view, built once and kept until its workspace is
+   * announced changed or removed, the policy or Docker's reachability
+   * changes, or a time in it comes (the deadline, a lease's end, the next
+   * scheduled run): listing 1,000 workspaces builds only what changed.
+   * Views are shared: nothing may change one.
+   */
+  private readonly cached = new Map<string, { view: WorkspaceView; until: number; policy: Policy; dockerReachable: boolean }>();
+
   constructor(
     private readonly service: WorkspaceService,
     private readonly autoOff: AutoOffManager,
     private readonly scheduler: Scheduler,
     private readonly policySource: PolicySource,
     private readonly engineSet: Engines,
-  ) {}
+    events?: EventBus<BackendEvent>,
+  ) {
+    // Subscribed before the event feed, so an announced change is never sent from the old view.
+    events?.subscribe((event) => {
+      if (event.type === 'workspace-changed' || event.type === 'workspace-removed') this.cached.delete(event.name);
+      // A view names its engine's reachability: an engine coming or going, or being removed, changes views of it.
+      else if (event.type === 'docker' || event.type === 'engines-changed') this.cached.clear();
+    });
+  }
 
   workspace(name: string): WorkspaceView {
-    return this.fromSnapshot(this.service.snapshot(name));
+    const now = Date.now();
+    const policy = this.policySource.policy;
+    const dockerReachable = this.service.isDockerReachable;
+    const hit = this.cached.get(name);
+    if (hit && hit.until > now && hit.policy === policy && hit.dockerReachable === dockerReachable && this.service.has(name)) return hit.view;
+    const view = this.fromSnapshot(this.service.snapshot(name));
+    this.cached.set(name, { view, until: viewValidUntil(view, this.autoOff.leases(name), now), policy, dockerReachable });
+    return view;
   }
 
   workspaces(): WorkspaceView[] {
-    return this.service.snapshots().map((snapshot) => this.fromSnapshot(snapshot));
+    return this.service.names().map((name) => this.workspace(name));
   }
 
   /** Every engine, the local one first, with this backend's workspaces there. */
@@ -150,6 +175,18 @@ export class WireViews {
     if (forcedRebuild) view.forcedRebuild = forcedRebuild;
     return view;
   }
+}
+
+/** Even with nothing announced, a view is built afresh this often. */
+const VIEW_MAX_AGE_MS = 10_000;
+
+/** Until when a view holds: the first time in it that comes (after it, what it shows is no longer so). */
+export function viewValidUntil(view: WorkspaceView, leases: readonly { expiresAt: number }[], now: number): number {
+  const times = [now + VIEW_MAX_AGE_MS, ...leases.map((lease) => lease.expiresAt)];
+  if (view.deadline) times.push(Date.parse(view.deadline));
+  if (view.schedule?.nextRun) times.push(Date.parse(view.schedule.nextRun));
+  if (view.forcedRebuild) times.push(Date.parse(view.forcedRebuild.at));
+  return Math.min(...times);
 }
 
 export function buildLogEntryView(entry: BuildLogEntry): BuildLogEntryView {

@@ -30,6 +30,8 @@ import type { WorkspaceService } from '../workspaces/workspaceService';
 
 /** Timers are never set further out than this, so a host that slept is noticed within it of waking. */
 const WATCHDOG_MS = 10_000;
+/** Heartbeats of a workspace after the first are saved and announced at most this often. */
+const ACTIVITY_ANNOUNCE_MS = 1000;
 /**
  * A lease held from inside the workspace outlives a backend restart (its
  * holder still runs in the container). Restored, it lasts at least this long,
@@ -54,6 +56,8 @@ export class AutoOffManager {
   private readonly clocks = new Map<string, { state: ActivityState; buildId: string }>();
   private timer: NodeJS.Timeout | undefined;
   private expectedAt = 0;
+  /** Workspaces whose activity was announced within ACTIVITY_ANNOUNCE_MS; `pending`: more came since. */
+  private readonly recentActivity = new Map<string, { timer: NodeJS.Timeout; pending: boolean }>();
   private readonly now: () => number;
 
   constructor(private readonly deps: AutoOffDeps) {
@@ -94,10 +98,35 @@ export class AutoOffManager {
     this.reschedule();
   }
 
+  /**
+   * Heartbeats come in bursts (ten windows, each throttled on its own): the
+   * clock moves at once, but after the first only one save and one workspace
+   * event a second carry it. Activity only moves wake-ups later, so a pending
+   * timer is early enough, and its tick reschedules.
+   */
   activity(name: string): string | undefined {
     const clock = this.requireClock(name);
     clock.state = recordActivity(clock.state, this.now(), this.threshold(this.deps.service.record(name)));
-    return this.commit(name);
+    this.announceActivity(name);
+    if (this.timer === undefined) this.reschedule();
+    return this.deadlineOf(name);
+  }
+
+  private announceActivity(name: string): void {
+    const recent = this.recentActivity.get(name);
+    if (recent) {
+      recent.pending = true;
+      return;
+    }
+    void this.persist(name, 'soon');
+    const entry = {
+      pending: false,
+      timer: setTimeout(() => {
+        this.recentActivity.delete(name);
+        if (entry.pending) this.announceActivity(name);
+      }, ACTIVITY_ANNOUNCE_MS),
+    };
+    this.recentActivity.set(name, entry);
   }
 
   extendBy(name: string, options: { durationMs?: number; until?: number }): string | undefined {
@@ -172,6 +201,12 @@ export class AutoOffManager {
 
   close(): void {
     clearTimeout(this.timer);
+    // Activity not yet carried into the records goes in now, before the last write.
+    for (const [name, recent] of this.recentActivity) {
+      clearTimeout(recent.timer);
+      if (recent.pending) void this.persist(name, 'soon');
+    }
+    this.recentActivity.clear();
   }
 
   private tick(): void {

@@ -158,7 +158,7 @@ export class Backend {
       },
     );
 
-    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy, this.engines);
+    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy, this.engines, this.events);
     const files = new WorkspaceFiles(this.service);
     this.feed = new EventFeed(this.events, views);
     this.server = new ApiServer(

@@ -16,14 +16,31 @@ const FAIL = `fail() { printf 'drydock-error:%s\\n' "$1" >&2; exit 3; }
 exists() { [ -e "$1" ] || [ -L "$1" ]; }
 `;
 
-/** `<symlink 0|1> <writable 0|1> <mode hex> <size> <mtime s> <ctime s> <mtime with fraction>`, or `1 0 dangling`. */
+/** Opens the file ($1) for reading as the script's fd 3, prints K, then its bytes: an error can still be answered before any content. */
+const READ_BODY = `[ -d "$1" ] && fail is_directory
+exec 3<"$1"
+printf K
+exec cat <&3
+`;
+
+/**
+ * `<symlink 0|1> <writable 0|1> <held 0|1> <mode hex> <size> <mtime s>
+ * <ctime s> <mtime with fraction>`, or `1 0 0 dangling`. With $2 = 1 and a
+ * readable regular file, the script then waits for one line on stdin: `r`
+ * reads the file (as READ_SCRIPT does), anything else ends it. VS Code reads
+ * a file right after its stat, and that read then needs no exec of its own.
+ */
 export const STAT_SCRIPT = `${FAIL}p=$1
 l=0; [ -L "$p" ] && l=1
-if [ "$l" = 1 ] && ! [ -e "$p" ]; then printf '1 0 dangling\\n'; exit 0; fi
+if [ "$l" = 1 ] && ! [ -e "$p" ]; then printf '1 0 0 dangling\\n'; exit 0; fi
 w=0; [ -w "$p" ] && w=1
-printf '%s %s ' "$l" "$w"
-exec stat -L -c '%f %s %Y %Z %y' "$p"
-`;
+h=0; [ "$2" = 1 ] && [ -f "$p" ] && [ -r "$p" ] && h=1
+printf '%s %s %s ' "$l" "$w" "$h"
+stat -L -c '%f %s %Y %Z %y' "$p" || exit 3
+[ "$h" = 1 ] || exit 0
+IFS= read -r go || exit 0
+[ "$go" = r ] || exit 0
+${READ_BODY}`;
 
 /** One NUL-terminated record per entry: a type letter (f, d, l: symlink to a file, L: to a folder, x: dangling) then the name. */
 export const LIST_SCRIPT = `${FAIL}exists "$1" || fail not_found
@@ -44,11 +61,7 @@ done
 
 /** Prints one byte (K) once the file is open for reading, then its bytes: an error can still be answered before any content. */
 export const READ_SCRIPT = `${FAIL}exists "$1" || fail not_found
-[ -d "$1" ] && fail is_directory
-exec 3<"$1"
-printf K
-exec cat <&3
-`;
+${READ_BODY}`;
 
 /**
  * $1 path, $2 create (1/0), $3 overwrite (1/0). Prints K once the file is
@@ -99,7 +112,22 @@ exec mv -f "$1" "$2"
 `;
 
 /**
- * Bounded polling, for images without an inotify tool: every $3 seconds one
+ * Watches with inotify when the image has inotify-tools' inotifywait: it
+ * prints its pid, the line `inotify`, then one `<EVENTS>|<path>` record per
+ * change, NUL-terminated ($1 path, $2 = 1: the tree below it, skipping .git
+ * and node_modules). Without inotifywait it prints `none` and ends.
+ */
+export const INOTIFY_SCRIPT = `echo "$$"
+command -v inotifywait >/dev/null 2>&1 || { echo none; exit 0; }
+echo inotify
+r=; [ "$2" = 1 ] && r=-r
+exec inotifywait -mq $r --no-newline --format '%e|%w%f%0' \\
+  -e create -e delete -e modify -e attrib -e close_write -e moved_to -e moved_from -e delete_self -e move_self \\
+  --exclude '/(\\.git|node_modules)(/|$)' "$1"
+`;
+
+/**
+ * Bounded polling, for images without inotifywait: every $3 seconds one
  * listing of `<mtime>|<size>|<mode hex>|<path>` lines of the watched path
  * ($2 = 1: the tree below it, skipping .git and node_modules; else the path
  * and, for a folder, its entries), at most $4 lines, then a NUL line. It
@@ -146,13 +174,15 @@ export function typeOfMode(mode: number): FileType {
   return format === S_IFDIR ? 'directory' : format === S_IFREG ? 'file' : 'other';
 }
 
-export function parseStat(output: string): FileInfo {
+/** STAT_SCRIPT's line; `held`: the script waits to be told whether to read the file. */
+export function parseStat(output: string): FileInfo & { held: boolean } {
   const line = output.trim();
-  if (/^1 0 dangling$/.test(line)) return { type: 'other', symlink: true, size: 0, mtimeMs: 0, ctimeMs: 0, writable: false };
-  const match = /^([01]) ([01]) ([0-9a-f]+) (\d+) (-?\d+) (-?\d+) (.*)$/.exec(line);
+  if (/^1 0 0 dangling$/.test(line)) return { type: 'other', symlink: true, size: 0, mtimeMs: 0, ctimeMs: 0, writable: false, held: false };
+  const match = /^([01]) ([01]) ([01]) ([0-9a-f]+) (\d+) (-?\d+) (-?\d+) (.*)$/.exec(line);
   if (!match) throw new DrydockError('internal', `could not read the file's details from stat: ${line.slice(0, 200)}`);
-  const [, symlink, writable, mode, size, mtime, ctime, fullTime] = match;
+  const [, symlink, writable, held, mode, size, mtime, ctime, fullTime] = match;
   return {
+    held: held === '1',
     type: typeOfMode(parseInt(mode ?? '0', 16)),
     symlink: symlink === '1',
     size: Number(size),

@@ -278,6 +278,11 @@ export class WorkspaceService {
     return this.records.map.has(name);
   }
 
+  /** The adapter of the engine a workspace lives on; `docker_unreachable` while that engine is away. */
+  engineAdapter(name: string): DockerAdapter {
+    return this.runtimeOf(this.records.require(name)).docker;
+  }
+
   /** Whether the default engine answers (health, and the daily update checks). */
   get isDockerReachable(): boolean {
     return this.engines.isReachable(this.defaultEngine);
