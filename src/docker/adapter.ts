@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { pathExists, putDirectory, putEntries, readFile, statPath, type PathStat } from './archive';
-import { connectDocker, connectEngineAt, connectEngineOfContext, pingWithin, type Connection } from './connect';
+import { connectDocker, connectEngineAt, connectEngineOfContext, pingTimeoutFor, pingWithin, type Connection } from './connect';
 import {
   containerChanges,
   createContainer,
@@ -45,21 +45,26 @@ export class DockerAdapter {
     readonly endpointDescription: string,
     /** Reached through a Unix socket on this machine: its bind mounts are this machine's folders. */
     readonly isLocal = true,
+    private readonly pingTimeoutMs?: number,
   ) {}
 
   static async connect(): Promise<DockerAdapter> {
     const connection: Connection = await connectDocker();
-    return new DockerAdapter(connection.docker, connection.endpoint.description, 'socketPath' in connection.endpoint.options);
+    return DockerAdapter.of(connection);
   }
 
   /** An engine named by address or Docker context (an engine added with `drydock engine add`); not pinged here. */
   static at(target: { host: string } | { context: string }): DockerAdapter {
     const connection = 'host' in target ? connectEngineAt(target.host) : connectEngineOfContext(target.context);
-    return new DockerAdapter(connection.docker, connection.endpoint.description, 'socketPath' in connection.endpoint.options);
+    return DockerAdapter.of(connection);
+  }
+
+  private static of({ docker, endpoint }: Connection): DockerAdapter {
+    return new DockerAdapter(docker, endpoint.description, 'socketPath' in endpoint.options, pingTimeoutFor(endpoint));
   }
 
   async ping(): Promise<void> {
-    await pingWithin(this.docker);
+    await pingWithin(this.docker, this.pingTimeoutMs);
   }
 
   /** What `drydock engine ls` shows of the engine: its version, platform and size. */

@@ -37,7 +37,7 @@ export async function connectDocker(environment: DiscoveryEnvironment = nodeDisc
   for (const endpoint of candidates) {
     const connection = open(endpoint, environment);
     try {
-      await pingWithin(connection.docker, isSsh(endpoint) ? SSH_PING_TIMEOUT_MS : PING_TIMEOUT_MS);
+      await pingWithin(connection.docker, pingTimeoutFor(endpoint));
       return connection;
     } catch (error) {
       connection.close();
@@ -95,6 +95,11 @@ function open(endpoint: EngineEndpoint, environment: DiscoveryEnvironment): Conn
   // Plain HTTP over the link's channels: the host name is never dialled, the agent opens each connection.
   const docker = new Dockerode({ protocol: 'http', host: 'ssh-engine', port: 80, agent: link.agent } as Dockerode.DockerOptions);
   return { docker, endpoint: { ...endpoint, description: `${endpoint.description} (SSH ${link.description})` }, close: () => link.close() };
+}
+
+/** How long a first ping may take: an SSH engine's includes the handshake and the far side starting `docker`. */
+export function pingTimeoutFor(endpoint: EngineEndpoint): number {
+  return isSsh(endpoint) ? SSH_PING_TIMEOUT_MS : PING_TIMEOUT_MS;
 }
 
 function isSsh(endpoint: EngineEndpoint): boolean {
