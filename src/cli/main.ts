@@ -33,9 +33,12 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
     summary: 'keep a workspace alive while a command runs on this machine',
     load: async () => (await import('./commands/keepalive')).keepalive,
   },
-  { name: 'engine', summary: 'list, add, remove or choose the default Docker engine', load: async () => (await import('./commands/engine')).engine },
+  {
+    name: 'engine',
+    summary: "list, add, remove or choose the default Docker engine; trust an SSH engine's host key",
+    load: async () => (await import('./commands/engine')).engine,
+  },
   { name: 'policy', summary: 'show the organization policy in force, or check a policy file', load: async () => (await import('./commands/policy')).policy },
-  { name: 'engine', summary: "Docker engines: trust an SSH engine's host key", load: async () => (await import('./commands/engine')).engine },
   {
     name: 'daemon',
     summary: 'run, start, stop, check, install or uninstall the per-user backend',

@@ -18,6 +18,15 @@ void describe('bundles (npm run build)', () => {
     assert.equal(execFileSync(process.execPath, [dist('cli.js'), '--version'], { encoding: 'utf8' }).trim(), VERSION);
   });
 
+  void it('the CLI help lists each command once, and engine lists all its subcommands', () => {
+    const help = execFileSync(process.execPath, [dist('cli.js'), '--help'], { encoding: 'utf8' });
+    const names = [...help.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((match) => match[1]);
+    assert.ok(names.includes('engine') && names.includes('rebuild'), help);
+    assert.deepEqual(names, [...new Set(names)], `a command listed twice:\n${help}`);
+    const engine = execFileSync(process.execPath, [dist('cli.js'), 'engine', '--help'], { encoding: 'utf8' });
+    for (const sub of ['ls', 'add', 'rm', 'default', 'trust']) assert.match(engine, new RegExp(`^ {2}${sub} `, 'm'), engine);
+  });
+
   void it('the backend bundle starts and prints its version', () => {
     assert.equal(execFileSync(process.execPath, [dist('backend.js'), '--version'], { encoding: 'utf8' }).trim(), VERSION);
   });
