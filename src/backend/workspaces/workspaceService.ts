@@ -59,6 +59,8 @@ export class WorkspaceService {
   readonly engines: EngineRuntimes;
   private readonly records: WorkspaceRecords;
   private readonly reconciler: EngineReconcile;
+  /** Builds whose end is not yet in their record (the runner lets go of a build a moment before). */
+  private readonly recording = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.engines = new EngineRuntimes(deps.logs, (engine) => ({
@@ -237,8 +239,13 @@ export class WorkspaceService {
    * build still running afterwards stays `building` in the state file, and
    * the next start marks it interrupted.
    */
-  drain(timeoutMs: number): Promise<void> {
-    return this.engines.drain(timeoutMs);
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.engines.drain(timeoutMs);
+    // A stop must save each build's end, not the "building" it had when the runner let go of it.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+    await Promise.race([Promise.allSettled([...this.recording]), late]).finally(() => clearTimeout(timer));
   }
 
   /** One workspace, after a Docker event or a failed operation. */
@@ -308,7 +315,11 @@ export class WorkspaceService {
       changed: (changed: WorkspaceRecord) => this.records.changed(changed, 'durable'),
       parsed: (parsedInput: SpecInput, parsed: WorkspaceSpec) => this.records.parsed(parsedInput, parsed),
     };
-    return startRecordedBuild(deps, runtime.runner, record, input, spec, pull);
+    const handle = startRecordedBuild(deps, runtime.runner, record, input, spec, pull);
+    const recorded = handle.finished.catch(() => undefined);
+    this.recording.add(recorded);
+    void recorded.finally(() => this.recording.delete(recorded));
+    return handle;
   }
 
   private apply(record: WorkspaceRecord, event: Exclude<WorkspaceEvent, 'reconcile'>): void {
