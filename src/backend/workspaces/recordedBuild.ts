@@ -17,6 +17,32 @@ export interface RecordedBuildDeps {
 }
 
 /**
+ * The builds this backend started whose end is not in their record yet: the
+ * runner lets go of a build a moment before its record shows the end, so a
+ * stop waits for these too, or it would save "building".
+ */
+export class RecordedBuilds {
+  private readonly recording = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: RecordedBuildDeps) {}
+
+  start(runner: BuildRunner, record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec, pull?: PullPolicy): BuildHandle<BuildSummary> {
+    const handle = startRecordedBuild(this.deps, runner, record, input, spec, pull);
+    const recorded = handle.finished.catch(() => undefined);
+    this.recording.add(recorded);
+    void recorded.finally(() => this.recording.delete(recorded));
+    return handle;
+  }
+
+  /** Resolves once every build started has its end recorded, or at `deadline` (ms since the epoch). */
+  async settled(deadline: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+    await Promise.race([Promise.allSettled([...this.recording]), late]).finally(() => clearTimeout(timer));
+  }
+}
+
+/**
  * Starts a build on the workspace's engine and keeps its record in step: the
  * record is `building` at once, and on the build's end it holds the outcome
  * (the changed spec only if the build got under way). The handle's

@@ -15,7 +15,7 @@ import { EngineReconcile } from './engineReconcile';
 import { chooseEngine, engineLoad, type EngineDirectory, type EngineLoad } from './enginePlacement';
 import { EngineRuntimes, type EngineRuntime } from './engineRuntimes';
 import type { EventBus } from './eventBus';
-import { startRecordedBuild } from './recordedBuild';
+import { RecordedBuilds } from './recordedBuild';
 import { registryCheck } from './registryCheck';
 import { WorkspaceRecords } from './workspaceRecords';
 import type { BuildSummary, WorkspaceRecord } from './records';
@@ -59,8 +59,7 @@ export class WorkspaceService {
   readonly engines: EngineRuntimes;
   private readonly records: WorkspaceRecords;
   private readonly reconciler: EngineReconcile;
-  /** Builds whose end is not yet in their record (the runner lets go of a build a moment before). */
-  private readonly recording = new Set<Promise<unknown>>();
+  private readonly builds: RecordedBuilds;
 
   constructor(private readonly deps: ServiceDeps) {
     this.engines = new EngineRuntimes(deps.logs, (engine) => ({
@@ -71,6 +70,12 @@ export class WorkspaceService {
       stopGraceSeconds: deps.stopGraceSeconds ?? 10,
     }));
     this.records = new WorkspaceRecords(deps, this.engines);
+    this.builds = new RecordedBuilds({
+      events: deps.events,
+      log: deps.log,
+      changed: (changed) => this.records.changed(changed, 'durable'),
+      parsed: (parsedInput, parsed) => this.records.parsed(parsedInput, parsed),
+    });
     this.reconciler = new EngineReconcile({
       records: this.records.map,
       runtimes: this.engines,
@@ -155,7 +160,7 @@ export class WorkspaceService {
       await this.records.changed(record, 'durable');
       return { name: spec.name };
     }
-    return { name: spec.name, build: this.startBuild(runtime, record, input, spec) };
+    return { name: spec.name, build: this.builds.start(runtime.runner, record, input, spec) };
   }
 
   /**
@@ -168,7 +173,7 @@ export class WorkspaceService {
     const record = this.records.require(name);
     const runtime = this.runtimeOf(record);
     const input: SpecInput = { ...record.spec, ...changes, name };
-    return this.startBuild(runtime, record, input, parseWorkspaceSpec(input, { cpus: runtime.hostCpus, memoryBytes: runtime.hostMemoryBytes }), pull);
+    return this.builds.start(runtime.runner, record, input, parseWorkspaceSpec(input, { cpus: runtime.hostCpus, memoryBytes: runtime.hostMemoryBytes }), pull);
   }
 
   /** The tagged images of an engine (the default one unless named), newest first. */
@@ -242,10 +247,7 @@ export class WorkspaceService {
   async drain(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     await this.engines.drain(timeoutMs);
-    // A stop must save each build's end, not the "building" it had when the runner let go of it.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
-    await Promise.race([Promise.allSettled([...this.recording]), late]).finally(() => clearTimeout(timer));
+    await this.builds.settled(deadline);
   }
 
   /** One workspace, after a Docker event or a failed operation. */
@@ -306,20 +308,6 @@ export class WorkspaceService {
 
   private runtimeOf(record: Readonly<WorkspaceRecord>): EngineRuntime {
     return this.engines.require(this.records.engineOf(record));
-  }
-
-  private startBuild(runtime: EngineRuntime, record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec, pull?: PullPolicy): BuildHandle<BuildSummary> {
-    const deps = {
-      events: this.deps.events,
-      log: this.deps.log,
-      changed: (changed: WorkspaceRecord) => this.records.changed(changed, 'durable'),
-      parsed: (parsedInput: SpecInput, parsed: WorkspaceSpec) => this.records.parsed(parsedInput, parsed),
-    };
-    const handle = startRecordedBuild(deps, runtime.runner, record, input, spec, pull);
-    const recorded = handle.finished.catch(() => undefined);
-    this.recording.add(recorded);
-    void recorded.finally(() => this.recording.delete(recorded));
-    return handle;
   }
 
   private apply(record: WorkspaceRecord, event: Exclude<WorkspaceEvent, 'reconcile'>): void {
