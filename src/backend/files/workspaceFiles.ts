@@ -167,30 +167,7 @@ export class WorkspaceFiles {
 
   /** Waits for the script's K (the file is open); its absence is the refusal, read from its exit. */
   private async opened(script: RunningScript, what: string, path: string, user: string): Promise<void> {
-    const first = await new Promise<Buffer | undefined>((resolve, reject) => {
-      const onReadable = (): void => {
-        const byte = script.stdout.read(1) as Buffer | null;
-        if (byte === null) return;
-        cleanup();
-        resolve(byte);
-      };
-      const onEnd = (): void => {
-        cleanup();
-        resolve(undefined);
-      };
-      const onError = (error: Error): void => {
-        cleanup();
-        reject(error);
-      };
-      const cleanup = (): void => {
-        script.stdout.off('readable', onReadable);
-        script.stdout.off('end', onEnd);
-        script.stdout.off('error', onError);
-      };
-      script.stdout.on('readable', onReadable);
-      script.stdout.once('end', onEnd);
-      script.stdout.once('error', onError);
-    });
+    const first = await readWhenReady(script.stdout, () => (script.stdout.read(1) as Buffer | null) ?? undefined);
     if (first?.toString() === 'K') return;
     script.abort();
     const { stderr } = await script.finished;
@@ -226,21 +203,30 @@ function heldKey(target: Target, path: string): string {
 
 /** The first line of a script's output (without its newline), leaving the rest unread; undefined when it ends before one. */
 function firstLine(stream: Readable, limit = 4096): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onReadable = (): void => {
-      let chunk: Buffer | null;
-      while ((chunk = stream.read() as Buffer | null) !== null) {
-        const end = chunk.indexOf(10);
-        if (end < 0 && text.length + chunk.length <= limit) {
-          text += chunk.toString('utf8');
-          continue;
-        }
-        if (end >= 0 && end + 1 < chunk.length) stream.unshift(chunk.subarray(end + 1));
-        cleanup();
-        resolve(end >= 0 ? text + chunk.subarray(0, end).toString('utf8') : text + chunk.toString('utf8'));
-        return;
+  let text = '';
+  return readWhenReady(stream, () => {
+    let chunk: Buffer | null;
+    while ((chunk = stream.read() as Buffer | null) !== null) {
+      const end = chunk.indexOf(10);
+      if (end < 0 && text.length + chunk.length <= limit) {
+        text += chunk.toString('utf8');
+        continue;
       }
+      if (end >= 0 && end + 1 < chunk.length) stream.unshift(chunk.subarray(end + 1));
+      return end >= 0 ? text + chunk.subarray(0, end).toString('utf8') : text + chunk.toString('utf8');
+    }
+    return undefined;
+  });
+}
+
+/** Calls `take` each time `stream` has data until it gives a value; undefined when the stream ends first. */
+function readWhenReady<T>(stream: Readable, take: () => T | undefined): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    const onReadable = (): void => {
+      const value = take();
+      if (value === undefined) return;
+      cleanup();
+      resolve(value);
     };
     const onEnd = (): void => {
       cleanup();
