@@ -10,7 +10,7 @@ import type {
   ExecStatusView,
   DirectoryEntryView,
   EngineView,
-  FileChangeView,
+  RebuildSafetyView,
   FileStatView,
   FileWatchEvent,
   Health,
@@ -139,7 +139,7 @@ export const endpoints = {
   deleteWorkspace: json<undefined, { deleted: string; homeDeleted: boolean }, typeof Schemas.deleteQuerySchema>()('DELETE', '/v1/workspaces/:name'),
   rebuild: json<typeof Schemas.rebuildRequestSchema, BuildStartedView>()('POST', '/v1/workspaces/:name/rebuild', 202),
   stop: json<undefined, Workspace<WorkspaceView>>()('POST', '/v1/workspaces/:name/stop'),
-  rebuildSafety: json<undefined, { changes: FileChangeView[] }>()('GET', '/v1/workspaces/:name/rebuild-safety'),
+  rebuildSafety: json<undefined, RebuildSafetyView>()('GET', '/v1/workspaces/:name/rebuild-safety'),
   checkUpdate: json<undefined, Workspace<WorkspaceView>>()('POST', '/v1/workspaces/:name/update-check'),
   listImages: json<undefined, { images: LocalImageView[] }>()('GET', '/v1/images'),
 

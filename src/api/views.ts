@@ -182,6 +182,15 @@ export interface ExecStatusView {
 export interface FileChangeView {
   path: string;
   kind: 'changed' | 'added' | 'deleted';
+  /** The file's size now (for `deleted`: when the build left it); absent for folders and what could not be stat'ed. */
+  sizeBytes?: number;
+}
+
+/** What a rebuild would discard: changes outside home since the end of the last build, largest first. */
+export interface RebuildSafetyView {
+  changes: FileChangeView[];
+  /** How many more changes there are beyond `changes`. */
+  more: number;
 }
 
 export interface BuildInfoView {

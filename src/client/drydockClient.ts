@@ -99,8 +99,9 @@ export class DrydockClient {
   deleteWorkspace(name: string, options: { deleteHome?: boolean } = {}) {
     return this.call('deleteWorkspace', { name }, undefined, options.deleteHome ? { deleteHome: 'true' } : {});
   }
-  async rebuildSafety(name: string) {
-    return (await this.call('rebuildSafety', { name }, undefined)).changes;
+  /** What a rebuild would discard outside home: changes since the last build, largest first, and how many more. */
+  rebuildSafety(name: string) {
+    return this.call('rebuildSafety', { name }, undefined);
   }
 
   async builds(name: string) {

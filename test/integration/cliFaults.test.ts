@@ -149,7 +149,7 @@ void describe('the CLI when things go wrong', () => {
 
     void it('rebuild off a terminal without --yes goes ahead when nothing outside home would be lost', async () => {
       await sandbox.ok(['rebuild', name, '--yes']);
-      assert.deepEqual(await sandbox.client.rebuildSafety(name), [], 'a fresh build has no changes outside home');
+      assert.deepEqual(await sandbox.client.rebuildSafety(name), { changes: [], more: 0 }, 'a fresh build has no changes outside home');
       const before = await sandbox.view(name);
       const rebuilt = await sandbox.ok(['rebuild', name]);
       assert.match(rebuilt.stdout, /^=== build running/m);

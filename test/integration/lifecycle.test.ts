@@ -166,7 +166,7 @@ void describe('workspace lifecycle on a real Docker engine', () => {
     await rebuild(spec(name));
     dockerExec(`drydock-${name}`, 'echo x > ~/inside.txt');
     dockerExec(`drydock-${name}`, 'mkdir -p /opt/tool && echo y > /opt/tool/installed', 'root');
-    const changes = await lifecycle.rebuildSafety(name);
+    const { changes } = await lifecycle.rebuildSafety(name);
     const paths = changes.map((change) => change.path);
     assert.ok(paths.includes('/opt/tool/installed'), paths.join(', '));
     assert.ok(!paths.some((path) => path.startsWith('/home')), paths.join(', '));

@@ -128,7 +128,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await service.stop(params.name);
       return { workspace: views.workspace(params.name) };
     },
-    rebuildSafety: async ({ params }) => ({ changes: (await service.rebuildSafety(params.name)).map(fileChangeView) }),
+    rebuildSafety: async ({ params }) => {
+      const list = await service.rebuildSafety(params.name);
+      return { changes: list.changes.map(fileChangeView), more: list.more };
+    },
     checkUpdate: async ({ params }) => {
       await service.checkUpdate(params.name);
       return { workspace: views.workspace(params.name) };

@@ -14,7 +14,8 @@ import { digestFor } from '../../core/imageReference';
 import { formatMemory } from '../../core/memory';
 import { homeVolumeName } from '../../core/names';
 import type { Policy } from '../../core/policy';
-import type { FileChange, LocalImage } from '../../docker/adapter';
+import type { SafetyEntry } from '../../core/changeBaseline';
+import type { LocalImage } from '../../docker/adapter';
 import type { PresentedHostKey } from '../../docker/ssh/hostKeyError';
 import type { AutoOffManager } from '../autooff/autoOffManager';
 import type { PolicySource } from '../autooff/policySource';
@@ -215,8 +216,8 @@ export function localImageView(image: LocalImage): LocalImageView {
   };
 }
 
-export function fileChangeView(change: FileChange): FileChangeView {
-  return { path: change.path, kind: change.kind };
+export function fileChangeView(change: SafetyEntry): FileChangeView {
+  return { path: change.path, kind: change.kind, ...(change.sizeBytes !== undefined ? { sizeBytes: change.sizeBytes } : {}) };
 }
 
 /** The policy in the policy file's own words, as an administrator wrote it. */

@@ -9,15 +9,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
-import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { ChangeBaseline } from '../../core/changeBaseline';
 import { DrydockError, invalid } from '../../core/errors';
 import { WORKSPACE_NAME } from '../../core/names';
+import { writeFileAtomic } from '../../files/atomicFile';
 
 /** 20261128T201000Z-a1b2c3: UTC second, then random hex so builds in the same second differ. */
 const BUILD_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 const LOG_FILE = /^(\d{8}T\d{6}Z-[0-9a-f]{6})\.log$/;
 const INCOMPLETE = '.incomplete';
+const BASELINE_FILE = 'baseline.json';
 
 export type BuildLogInfo = { buildId: string; file: string; sizeBytes: number; modifiedAt: string };
 
@@ -152,6 +155,27 @@ export class BuildLogStore {
   /** Ends the log of a build whose process died with it (crash or kill), so the file says what happened. */
   async markInterrupted(workspace: string, buildId: string, message: string): Promise<void> {
     await appendFile(this.fileFor(workspace, buildId), `${new Date().toISOString()} === build interrupted: ${message}\n`, { mode: 0o600 });
+  }
+
+  /**
+   * The container's changes at the end of the workspace's last build (see
+   * core/changeBaseline.ts), beside its logs: one file, replaced atomically,
+   * bounded by BASELINE_MAX_ENTRIES.
+   */
+  async saveBaseline(workspace: string, baseline: ChangeBaseline): Promise<void> {
+    const dir = join(this.root, validateWorkspace(workspace));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(dir, BASELINE_FILE), JSON.stringify(baseline), 0o600);
+  }
+
+  /** The last build's baseline; undefined when there is none or it cannot be read (then every change is listed). */
+  async loadBaseline(workspace: string): Promise<ChangeBaseline | undefined> {
+    try {
+      const data = JSON.parse(await readFile(join(this.root, validateWorkspace(workspace), BASELINE_FILE), 'utf8')) as ChangeBaseline;
+      return typeof data.containerId === 'string' && Array.isArray(data.entries) ? data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async removeAll(workspace: string): Promise<void> {

@@ -1,13 +1,14 @@
 import { DrydockError } from '../../core/errors';
-import { INSIDE_CONTROL_DIR, insideCommandPath } from '../../core/insideCommand';
 import { LABEL, containerName, homeDir, homeVolumeName, ownerOf } from '../../core/names';
 import type { PullPolicy } from '../../core/imageReference';
 import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
-import type { ContainerInfo, DockerAdapter, FileChange } from '../../docker/adapter';
+import type { SafetyList } from '../../core/changeBaseline';
+import type { ContainerInfo, DockerAdapter } from '../../docker/adapter';
 import type { BuildCancel } from './buildCancel';
 import { silentReporter, type BuildReporter } from './buildReporter';
 import { WorkspaceLocks } from './workspaceLocks';
+import { safetyListOf, type BaselineStore } from './safetyList';
 import { ensureHomeVolume, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
 import type { InsideAccess, RebuildOutcome, HookStage, WorkspaceObservation } from './types';
 
@@ -23,6 +24,8 @@ export interface LifecycleOptions {
   inside?: InsideAccess;
   /** Seconds between SIGTERM and SIGKILL on stop. */
   stopGraceSeconds?: number;
+  /** Where each build's changes outside home are kept (without: every change is listed, as against the image). */
+  baselines?: BaselineStore;
 }
 
 /**
@@ -61,6 +64,7 @@ export class WorkspaceLifecycle {
         ...(control.cancel ? { cancel: control.cancel } : {}),
         ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
         ...(this.options.inside ? { inside: this.options.inside } : {}),
+        ...(this.options.baselines ? { baselines: this.options.baselines } : {}),
         stopGraceSeconds: this.stopGrace(),
         passwdCache: this.passwdCache,
       });
@@ -187,31 +191,21 @@ export class WorkspaceLifecycle {
     return observation;
   }
 
-  /** What a rebuild would discard: paths changed outside /home/<user>, from Docker's container changes. */
-  async rebuildSafety(workspace: string): Promise<FileChange[]> {
+  /**
+   * What a rebuild would discard: paths changed outside /home/<user> since
+   * the end of the build that made the container, largest first.
+   */
+  async rebuildSafety(workspace: string): Promise<SafetyList> {
     const container = await managedContainer(this.docker, this.ownership, workspace);
-    if (!container) return [];
+    if (!container) return { changes: [], more: 0 };
     const home = homeDir(container.labels[LABEL.user] ?? '');
-    const changes = await this.docker.containers.changes(container.id);
-    // Drydock's own: the control folder's mount point and the drydock command, which every build brings back.
-    const kept = [home, DOCKER_INIT_PATH, INSIDE_CONTROL_DIR, insideCommandPath(container.env.PATH)];
-    return changes.filter((change) => !kept.some((path) => isPathOrAncestor(change.path, path)));
+    const baseline = await this.options.baselines?.loadBaseline(workspace);
+    return safetyListOf(this.docker, container.id, home, container.env.PATH, baseline);
   }
 
   private stopGrace(): number {
     return this.options.stopGraceSeconds ?? 10;
   }
-}
-
-/** Docker's own init binary, mounted into every container with `Init: true`: not the user's change. */
-const DOCKER_INIT_PATH = '/sbin/docker-init';
-
-/**
- * Home and what is under it survive a rebuild; its parents (and Docker's
- * init binary's) show as changed only because something is mounted there.
- */
-function isPathOrAncestor(path: string, mounted: string): boolean {
-  return path === mounted || path.startsWith(`${mounted}/`) || mounted.startsWith(`${path}/`);
 }
 
 function describeContainer(

@@ -3,7 +3,8 @@ import type { PullPolicy } from '../../core/imageReference';
 import { LOCAL_ENGINE } from '../../core/names';
 import { parseWorkspaceSpec, type SpecInput, type WorkspaceSpec } from '../../core/spec';
 import { shownState, transition, type WorkspaceEvent, type WorkspaceState } from '../../core/state';
-import type { DockerAdapter, FileChange, LocalImage } from '../../docker/adapter';
+import type { SafetyList } from '../../core/changeBaseline';
+import type { DockerAdapter, LocalImage } from '../../docker/adapter';
 import type { BuildHandle } from '../builds/buildRunner';
 import type { BuildLogStore } from '../builds/logStore';
 import type { DotfilesCache } from '../hooks/dotfilesCache';
@@ -68,6 +69,7 @@ export class WorkspaceService {
       hooks: new BuildHooks(deps.dotfiles),
       ...(deps.inside ? { inside: deps.inside } : {}),
       stopGraceSeconds: deps.stopGraceSeconds ?? 10,
+      baselines: deps.logs,
     }));
     this.records = new WorkspaceRecords(deps, this.engines);
     this.builds = new RecordedBuilds({
@@ -224,7 +226,7 @@ export class WorkspaceService {
     this.deps.events.emit({ type: 'workspace-removed', name });
   }
 
-  async rebuildSafety(name: string): Promise<FileChange[]> {
+  async rebuildSafety(name: string): Promise<SafetyList> {
     return this.runtimeOf(this.records.require(name)).lifecycle.rebuildSafety(name);
   }
 

@@ -1,4 +1,6 @@
+import type { RebuildSafetyView } from '../../api/views';
 import { followOrReplay } from '../../client/buildFollower';
+import { losesNothing, safetyHeading, safetyLines } from '../../client/rebuildSafetyText';
 import type { DrydockClient } from '../../client/drydockClient';
 import { errorMessage } from '../../core/errors';
 import type { PullPolicy } from '../../core/imageReference';
@@ -113,18 +115,18 @@ async function follow(context: CommandContext, client: DrydockClient, name: stri
 /** What rebuilding one workspace would discard: its files changed outside home. */
 interface Discarded {
   name: string;
-  changes: Awaited<ReturnType<DrydockClient['rebuildSafety']>>;
+  list: RebuildSafetyView;
 }
 
+/** Undefined when nothing outside home changed since the last build: then nobody is asked. */
 async function discarded(client: DrydockClient, name: string): Promise<Discarded | undefined> {
-  const changes = await client.rebuildSafety(name);
-  return changes.length > 0 ? { name, changes } : undefined;
+  const list = await client.rebuildSafety(name);
+  return losesNothing(list) ? undefined : { name, list };
 }
 
-function listDiscarded(context: CommandContext, { name, changes }: Discarded): void {
-  context.err(`Rebuilding ${name} discards these changes made outside home:`);
-  for (const change of changes.slice(0, 30)) context.err(`  ${change.kind.padEnd(8)} ${change.path}`);
-  if (changes.length > 30) context.err(`  ... and ${changes.length - 30} more`);
+function listDiscarded(context: CommandContext, { name, list }: Discarded): void {
+  context.err(`Rebuilding ${name}: ${safetyHeading(list)}`);
+  for (const line of safetyLines(list)) context.err(`  ${line}`);
 }
 
 /** Off a terminal nobody can be asked: lists what would be lost and stops with exit 2. */

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { RebuildSafetyView } from '../../api/views';
+import { safetyHeading, safetyLines } from '../../client/rebuildSafetyText';
 import { errorMessage } from '../../core/errors';
 import { api, chooseWorkspace, reportError, type CommandContext } from './context';
 
@@ -13,12 +15,7 @@ export async function rebuildWorkspace(context: CommandContext, argument: unknow
   if (!name) return;
   try {
     const client = await api(context);
-    const changes = await client.rebuildSafety(name);
-    const lost = changes.slice(0, 12).map((change) => `${change.kind} ${change.path}`);
-    const detail =
-      changes.length === 0
-        ? 'Nothing outside home has changed; home is kept as it is.'
-        : `These changes outside home will be lost (home is kept):\n${lost.join('\n')}${changes.length > lost.length ? `\n... and ${changes.length - lost.length} more` : ''}`;
+    const detail = rebuildModalDetail(await client.rebuildSafety(name));
     const choice = await vscode.window.showWarningMessage(`Rebuild ${name} from its image?`, { modal: true, detail }, 'Rebuild', 'Rebuild Without Pulling');
     if (!choice) return;
     context.output.reveal(name);
@@ -54,4 +51,9 @@ export async function rebuildWorkspace(context: CommandContext, argument: unknow
   } catch (error) {
     reportError(context, `Could not rebuild ${name}`, error, name);
   }
+}
+
+/** The modal's text: the same heading and lines as `drydock rebuild` prints. */
+export function rebuildModalDetail(list: RebuildSafetyView): string {
+  return [safetyHeading(list), ...safetyLines(list)].join('\n');
 }
