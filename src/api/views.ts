@@ -58,7 +58,13 @@ export interface UpdateView {
   latestDigest?: string;
   /** Why the check could not be made (registry down, credentials refused). */
   error?: string;
+  /** The update is on the engine already (pulled ahead): a rebuild takes it without asking the registry. */
+  ready?: boolean;
+  /** The background pull of the update, while `available`: under way (with progress), ready, skipped or failed (with why). */
+  pullAhead?: { status: PullAheadStatus; message?: string };
 }
+
+export type PullAheadStatus = 'pulling' | 'ready' | 'skipped' | 'failed';
 
 /** An image tag on the engine, for choosing one at create. */
 export interface LocalImageView {
@@ -148,6 +154,7 @@ export interface PolicyDocument {
     warnBefore: string[];
   };
   forcedRebuild?: { builtAfter: string; reason: string };
+  pullAhead: { enabled: boolean; minFreeDisk: string };
 }
 
 export interface PolicyView {
@@ -261,7 +268,17 @@ export type DaemonEvent =
   | { type: 'warning'; workspace?: string; message: string }
   | { type: 'deadline-warning'; workspace: string; deadline: string; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
   | { type: 'auto-stopped'; workspace: string; message: string }
-  | { type: 'auto-start'; workspace: string; status: 'started' | 'failed' | 'retrying'; message: string };
+  | { type: 'auto-start'; workspace: string; status: 'started' | 'failed' | 'retrying'; message: string }
+  | {
+      type: 'pull-ahead';
+      workspace: string;
+      reference: string;
+      /** The digest being pulled (once ready: the one on the engine). */
+      digest: string;
+      status: PullAheadStatus;
+      /** "Pulling REF: 12.0 MB of 48.0 MB, 1 of 3 layers done", "ready", or why it was skipped or failed. */
+      message: string;
+    };
 
 /** What GET .../builds/current/stream sends: first the build's id, then its log entries until the result. */
 export type BuildStreamEvent = { event: 'build'; data: { buildId: string } } | { event: 'message'; data: BuildLogEntryView };

@@ -1,4 +1,5 @@
 import type { WorkspaceView } from '../api/views';
+import { updateSentence, updateWord } from '../client/updateText';
 
 /** `ubuntu:24.04 @ sha256:1a2b...`: the reference and the digest the last build ran. */
 export function imageLine(workspace: WorkspaceView): string {
@@ -7,19 +8,12 @@ export function imageLine(workspace: WorkspaceView): string {
   return workspace.image;
 }
 
-/** What the registry last said about the workspace's tag, for `status`. */
+/** What the registry last said about the workspace's tag and its pull ahead, for `status`. */
 export function updateLine(workspace: WorkspaceView): string | undefined {
-  const update = workspace.update;
-  if (!update) return undefined;
-  const when = `checked ${update.checkedAt}`;
-  if (update.error) return `unknown (${when}: ${update.error})`;
-  return update.available ? `available: the tag now points at ${update.latestDigest ?? '?'}; rebuild to take it (${when})` : `none (${when})`;
+  return workspace.update ? updateSentence(workspace.update) : undefined;
 }
 
-/** The UPDATE column of `ls`. */
+/** The UPDATE column of `ls`: ready, pulling, available, - or ?. */
 export function updateColumn(workspace: WorkspaceView): string {
-  const update = workspace.update;
-  if (!update) return '';
-  if (update.error) return '?';
-  return update.available ? 'available' : '-';
+  return workspace.update ? updateWord(workspace.update) : '';
 }

@@ -1,5 +1,5 @@
 import type { RebuildSafetyView } from '../api/views';
-import { formatBytes } from '../core/changeBaseline';
+import { formatBytes } from '../core/memory';
 
 /** Nothing outside home changed since the last build: a rebuild loses nothing, so nobody needs asking. */
 export function losesNothing(view: RebuildSafetyView): boolean {

@@ -111,16 +111,3 @@ function sameStat(a: PathStat, b: PathStat): boolean {
 function sizeOf(stat: PathStat | undefined): { sizeBytes?: number } {
   return stat && !stat.directory ? { sizeBytes: stat.sizeBytes } : {};
 }
-
-/** Sizes as a list shows them: `512 B`, `3.4 KB`, `12.0 MB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}

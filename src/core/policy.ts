@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { formatDuration, parseDuration } from './duration';
 import { DrydockError, errorMessage } from './errors';
+import { parseSize } from './memory';
 import { fields, parsedBy, validate, type Problem } from './validation';
 
 /**
@@ -22,16 +23,23 @@ export interface Policy {
   };
   /** Workspaces built before `notBefore` (ISO instant) must be rebuilt. */
   forcedRebuild?: { notBefore: string; reason: string };
+  /** Updates the update check sees are pulled in the background while the engine has this much disk free. */
+  pullAhead: { enabled: boolean; minFreeDiskBytes: number };
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/** The disk a pull ahead leaves free on the engine by default: room for the builds the user starts. */
+export const DEFAULT_MIN_FREE_DISK_BYTES = 5 * 1024 ** 3;
+
 export const BUILT_IN_POLICY: Policy = {
   autoOff: { defaultMs: 2 * HOUR, userMayChange: true, userMayDisable: true, maxLeaseMs: 15 * MINUTE, warnBeforeMs: [5 * MINUTE, MINUTE] },
+  pullAhead: { enabled: true, minFreeDiskBytes: DEFAULT_MIN_FREE_DISK_BYTES },
 };
 
-const FIELDS = 'autoOff, forcedRebuild';
+const FIELDS = 'autoOff, forcedRebuild, pullAhead';
+const PULL_AHEAD_FIELDS = 'enabled, minFreeDisk';
 const AUTO_OFF_FIELDS = 'default, allowUserChange, allowDisable, min, max, maxExtension, maxLease, warnBefore';
 const FORCED_REBUILD_FIELDS = 'builtAfter, reason';
 
@@ -88,6 +96,22 @@ const autoOffSchema = fields(
 const policySchema = fields(
   {
     autoOff: v.optional(autoOffSchema, {}), // an absent section is parsed as {} so its defaults apply
+    pullAhead: v.optional(
+      fields(
+        {
+          enabled: v.optional(flag('whether updates the update check sees are pulled in the background'), true),
+          minFreeDisk: v.optional(
+            v.pipe(
+              v.string('must be a size such as "5g": the disk the engine keeps free; below it nothing is pulled ahead.'),
+              parsedBy((text: string) => parseSize(text, 'minFreeDisk')),
+            ),
+            '5g',
+          ),
+        },
+        'must be an object such as {"enabled": true, "minFreeDisk": "5g"}.',
+      ),
+      {},
+    ),
     forcedRebuild: v.optional(
       fields(
         {
@@ -134,13 +158,13 @@ export function parsePolicy(json: unknown, source = 'policy'): Policy {
   if (!result.ok || problems.length > 0) {
     const lines = problems.map(({ path, message, unknownKey }) => {
       const field = path.map(String).join('.');
-      const known = path.length === 1 ? FIELDS : path[0] === 'autoOff' ? AUTO_OFF_FIELDS : FORCED_REBUILD_FIELDS;
+      const known = path.length === 1 ? FIELDS : path[0] === 'autoOff' ? AUTO_OFF_FIELDS : path[0] === 'pullAhead' ? PULL_AHEAD_FIELDS : FORCED_REBUILD_FIELDS;
       const text = unknownKey ? `is not a policy field; remove it (fields here: ${known}).` : message;
       return field ? `${source}: ${field}: ${text}` : `${source}: ${text}`;
     });
     throw new DrydockError('invalid_input', lines.join('\n'), problems[0]?.path.map(String).join('.') || 'policy');
   }
-  const { autoOff, forcedRebuild } = result.value;
+  const { autoOff, forcedRebuild, pullAhead } = result.value;
   const policy: Policy = {
     autoOff: {
       defaultMs: autoOff.default,
@@ -149,6 +173,7 @@ export function parsePolicy(json: unknown, source = 'policy'): Policy {
       maxLeaseMs: autoOff.maxLease,
       warnBeforeMs: autoOff.warnBefore,
     },
+    pullAhead: { enabled: pullAhead.enabled, minFreeDiskBytes: pullAhead.minFreeDisk },
   };
   if (autoOff.min !== undefined) policy.autoOff.minMs = autoOff.min;
   if (autoOff.max !== undefined) policy.autoOff.maxMs = autoOff.max;

@@ -16,7 +16,8 @@ import { execInContainer } from './exec';
 import { runScript, type RunningScript, type ScriptOptions } from './scriptExec';
 import { followContainerEvents, type ContainerEvent } from './events';
 import { createInteractiveExec, type InteractiveExec, type InteractiveExecOptions } from './interactiveExec';
-import { inspectImage, listImages, pullImage, readImageFile } from './images';
+import { engineDisk, type EngineDisk } from './engineDisk';
+import { inspectImage, listImages, pullImage, readImageFile, removeImage } from './images';
 import { remoteDigest } from './registryClient';
 import { createVolume, inspectVolume, listVolumes, removeVolume } from './volumes';
 import type {
@@ -32,7 +33,7 @@ import type {
   VolumeInfo,
 } from './types';
 
-export type { ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat, RunningScript, ScriptOptions };
+export type { EngineDisk, ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat, RunningScript, ScriptOptions };
 export type * from './types';
 
 /**
@@ -106,6 +107,10 @@ export class DockerAdapter {
     /** The registry's digest for the reference's tag now (a manifest HEAD; nothing is pulled). */
     remoteDigest: (reference: string): Promise<string> => remoteDigest(reference),
     readFile: (imageId: string, path: string, labels: Record<string, string>): Promise<Buffer | undefined> => readImageFile(this.docker, imageId, path, labels),
+    /** Not forced: false when the engine refuses (a container uses it, or it has several tags). */
+    remove: (id: string): Promise<boolean> => removeImage(this.docker, id),
+    /** Free disk where the engine keeps images (statfs of its data root; unknown on a remote engine). */
+    disk: (): Promise<EngineDisk> => engineDisk(this.docker, this.isLocal),
   };
 
   readonly volumes = {

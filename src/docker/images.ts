@@ -136,3 +136,18 @@ export async function readImageFile(docker: Dockerode, imageId: string, path: st
         .catch(() => undefined);
   }
 }
+
+/**
+ * Removes an image by id, never forced: the engine refuses one a container
+ * uses or one with several tags, and then it is left alone (false).
+ */
+export async function removeImage(docker: Dockerode, id: string): Promise<boolean> {
+  try {
+    await docker.getImage(id).remove();
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return true;
+    if ((error as { statusCode?: number }).statusCode === 409) return false;
+    throw dockerFailure(error, `removing image ${id.slice(0, 19)}`);
+  }
+}

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { EngineView, WorkspaceView } from '../api/views';
+import { updateSentence, updateWord } from '../client/updateText';
+import type { EngineView, UpdateView, WorkspaceView } from '../api/views';
 import { busyText } from '../core/busy';
 import { engineSummary } from '../core/engineSummary';
 import { shortDigest } from '../core/imageReference';
@@ -85,7 +86,7 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
     const left = workspace.deadline ? timeLeft(Date.parse(workspace.deadline) - Date.now()) : undefined;
     // While something holds it busy, that is what keeps it running: the deadline waits for it.
     const busy = workspace.busy?.[0];
-    const update = workspace.update?.available ? ' · update available' : '';
+    const update = workspace.update?.available ? ` · update ${updateWord(workspace.update)}` : '';
     item.description = `${busy ? `${workspace.state} · ${busyText(busy.holder, Date.parse(busy.since), Date.now())}` : left ? `${workspace.state} · ${left} left` : workspace.state}${update}`;
     item.contextValue = `workspace-${workspace.state}`;
     item.tooltip = tooltip(workspace);
@@ -123,7 +124,7 @@ export class WorkspacesTree implements vscode.TreeDataProvider<TreeNode>, vscode
     return [
       ...busy,
       detail('Image', workspace.imageDigest ? `${workspace.image} @ ${shortDigest(workspace.imageDigest)}` : workspace.image, 'package'),
-      ...(workspace.update?.available ? [detail('Update', 'available: rebuild to update', 'arrow-circle-up', rebuild)] : []),
+      ...(workspace.update?.available ? [detail('Update', updateDetail(workspace.update), 'arrow-circle-up', rebuild)] : []),
       detail('Home', workspace.homeVolume, 'home'),
       detail('Resources', `${workspace.cpus !== undefined ? `${workspace.cpus} CPU` : 'any CPU'} · ${workspace.memory ?? 'any memory'}`, 'dashboard'),
       detail(
@@ -212,6 +213,14 @@ function sentence(text: string): string {
   return /[.!?]$/.test(flat) ? flat : `${flat}.`;
 }
 
+/** The Update item: ready (pulled ahead), the background pull's progress, or available. */
+function updateDetail(update: UpdateView): string {
+  const word = updateWord(update);
+  if (word === 'ready') return 'ready (pulled ahead): rebuild to update';
+  if (word === 'pulling') return update.pullAhead?.message ?? 'pulling in the background';
+  return 'available: rebuild to update';
+}
+
 function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
   const lines = [
     `**${workspace.name}** — ${workspace.state}`,
@@ -221,7 +230,7 @@ function tooltip(workspace: WorkspaceView): vscode.MarkdownString {
   ];
   if (workspace.engineError) lines.push(`Engine unreachable: ${workspace.engineError}`);
   if (workspace.imageDigest) lines.push(`Digest: \`${workspace.imageDigest}\``);
-  if (workspace.update?.available) lines.push(`Update available: the tag now points at \`${workspace.update.latestDigest ?? '?'}\`; rebuild to take it`);
+  if (workspace.update?.available) lines.push(`Update ${updateSentence(workspace.update).replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&')}`);
   if (workspace.notice) lines.push(`Note: ${workspace.notice}`);
   if (workspace.deadline) lines.push(`Stops for inactivity at ${new Date(workspace.deadline).toLocaleTimeString()}`);
   // A holder is a command typed inside the workspace: shown as text, never as Markdown (no links, no images).

@@ -93,6 +93,8 @@ void describe('images from a real registry (TLS, htpasswd)', { skip: skipOutside
     chmodSync(join(helperDir, 'docker-credential-drytest'), 0o755);
     writeConfig({ auths: { [registry.host]: authEntry(USER, PASSWORD) } });
     stateDir = newStateDir();
+    // These tests look at a moved tag before anything takes it; pulling updates ahead is pullAhead.test.ts's.
+    writeFileSync(join(stateDir, 'policy.json'), JSON.stringify({ pullAhead: { enabled: false } }));
     daemon = await startDaemon(stateDir, { DOCKER_CONFIG: configDir, PATH: `${helperDir}:${process.env.PATH ?? ''}` });
   });
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -112,13 +112,27 @@ export class TestRegistry {
   /** Starts (or restarts) the registry process on the same port and storage. */
   async up(): Promise<void> {
     if (this.child && this.child.exitCode === null) return;
-    this.child = spawn('docker-registry', ['serve', join(this.dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The access log (one line per HTTP request) goes to stdout: kept, so a test can count what reached the registry.
+    const accessLog = openSync(join(this.dir, 'access.log'), 'a');
+    this.child = spawn('docker-registry', ['serve', join(this.dir, 'config.yml')], { stdio: ['ignore', accessLog, 'pipe'] });
+    closeSync(accessLog);
     let stderr = '';
     this.child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
     await waitFor(`the registry on ${this.host} to answer`, 20_000, async () => {
       if (this.child?.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
       return (await this.status()) === 401;
     });
+  }
+
+  /** The requests the registry has answered so far, one access-log line each (`"GET /v2/... HTTP/1.1" 200 ...`). */
+  requests(): string[] {
+    try {
+      return readFileSync(join(this.dir, 'access.log'), 'utf8')
+        .split('\n')
+        .filter((line) => / "(GET|HEAD|PUT|POST|PATCH|DELETE) \/v2\//.test(line));
+    } catch {
+      return [];
+    }
   }
 
   /** Stops the registry process (by its pid), keeping its storage: "the registry is down". */

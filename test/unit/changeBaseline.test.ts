@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { losesNothing, safetyHeading, safetyLines } from '../../src/client/rebuildSafetyText';
-import { changesSinceBaseline, formatBytes, pathsToStat, safetyList, type ChangeBaseline, type PathStat } from '../../src/core/changeBaseline';
+import { formatBytes } from '../../src/core/memory';
+import { changesSinceBaseline, pathsToStat, safetyList, type ChangeBaseline, type PathStat } from '../../src/core/changeBaseline';
 
 const file = (sizeBytes: number, signature = '1:1:1'): PathStat => ({ directory: false, sizeBytes, signature });
 const folder: PathStat = { directory: true, sizeBytes: 4096, signature: '1:1:9' };

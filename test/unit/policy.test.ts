@@ -20,10 +20,30 @@ function assertError(fn: () => unknown, code: 'invalid_input' | 'policy_refused'
 }
 
 function policy(autoOff: Partial<Policy['autoOff']>): Policy {
-  return { autoOff: { ...BUILT_IN_POLICY.autoOff, ...autoOff } };
+  return { ...BUILT_IN_POLICY, autoOff: { ...BUILT_IN_POLICY.autoOff, ...autoOff } };
 }
 
 void describe('parsePolicy', () => {
+  void it('reads pullAhead: on with a 5 GiB floor by default; a floor is a size', () => {
+    assert.deepEqual(BUILT_IN_POLICY.pullAhead, { enabled: true, minFreeDiskBytes: 5 * 1024 ** 3 });
+    assert.deepEqual(parsePolicy({ pullAhead: { minFreeDisk: '20g' } }).pullAhead, { enabled: true, minFreeDiskBytes: 20 * 1024 ** 3 });
+    assert.equal(parsePolicy({ pullAhead: { enabled: false } }).pullAhead.enabled, false);
+    assertError(
+      () => parsePolicy({ pullAhead: { minFreeDisk: 'lots' } }),
+      'invalid_input',
+      'pullAhead.minFreeDisk',
+      'policy: pullAhead.minFreeDisk:',
+      'is not a size',
+    );
+    assertError(
+      () => parsePolicy({ pullAhead: { floor: '1g' } }),
+      'invalid_input',
+      'pullAhead.floor',
+      'pullAhead.floor: is not a policy field',
+      'enabled, minFreeDisk',
+    );
+  });
+
   void it('gives the built-in policy for an empty document or an empty autoOff', () => {
     assert.deepEqual(parsePolicy({}), BUILT_IN_POLICY);
     assert.deepEqual(parsePolicy({ autoOff: {} }), BUILT_IN_POLICY);
@@ -63,6 +83,7 @@ void describe('parsePolicy', () => {
         warnBeforeMs: [10 * MINUTE, 5 * MINUTE, MINUTE],
       },
       forcedRebuild: { notBefore: '2026-12-01T00:00:00.000Z', reason: 'openssl fix' },
+      pullAhead: BUILT_IN_POLICY.pullAhead,
     });
   });
 
@@ -123,7 +144,7 @@ void describe('parsePolicy', () => {
     );
     assert.match(message, /^policy: autoOff\.defaultMs: is not a policy field; remove it \(fields here: default, allowUserChange/m);
     assert.match(message, /^policy: forcedRebuild\.at: is not a policy field; remove it \(fields here: builtAfter, reason\)/m);
-    assert.match(message, /^policy: autoOf: is not a policy field; remove it \(fields here: autoOff, forcedRebuild\)/m);
+    assert.match(message, /^policy: autoOf: is not a policy field; remove it \(fields here: autoOff, forcedRebuild, pullAhead\)/m);
   });
 
   void it('refuses a document or section that is not an object', () => {

@@ -24,6 +24,7 @@ import type { Scheduler } from '../schedule/scheduler';
 import type { BackendEvent } from '../workspaces/backendEvents';
 import type { Engines } from '../workspaces/engines';
 import type { EventBus } from '../workspaces/eventBus';
+import type { PullAhead } from '../workspaces/pullAhead';
 import type { WorkspaceService, WorkspaceSnapshot } from '../workspaces/workspaceService';
 
 /**
@@ -48,6 +49,8 @@ export class WireViews {
     private readonly policySource: PolicySource,
     private readonly engineSet: Engines,
     events?: EventBus<BackendEvent>,
+    /** Progress of the pulls ahead under way (kept in memory only). */
+    private readonly pullAhead?: PullAhead,
   ) {
     // Subscribed before the event feed, so an announced change is never sent from the old view.
     events?.subscribe((event) => {
@@ -142,12 +145,20 @@ export class WireViews {
     // A check of another reference (the image was changed since) says nothing about this one.
     const check = record.updateCheck;
     if (check && check.reference === view.image && record.image?.digest) {
+      const available = check.latestDigest !== undefined && check.latestDigest !== record.image.digest;
       view.update = {
-        available: check.latestDigest !== undefined && check.latestDigest !== record.image.digest,
+        available,
         checkedAt: check.checkedAt,
         ...(check.latestDigest ? { latestDigest: check.latestDigest } : {}),
         ...(check.error ? { error: check.error } : {}),
       };
+      // The pull ahead of this very update: under way (with its progress), ready, or why not.
+      const ahead = record.pullAhead;
+      if (available && ahead && ahead.reference === view.image && ahead.digest === check.latestDigest) {
+        const message = ahead.status === 'pulling' ? (this.pullAhead?.progressOf(record.name) ?? ahead.message) : ahead.message;
+        view.update.ready = ahead.status === 'ready';
+        view.update.pullAhead = { status: ahead.status, ...(message ? { message } : {}) };
+      }
     }
     if (record.notice) view.notice = record.notice;
 
@@ -222,7 +233,7 @@ export function fileChangeView(change: SafetyEntry): FileChangeView {
 
 /** The policy in the policy file's own words, as an administrator wrote it. */
 export function policyDocument(policy: Policy): PolicyDocument {
-  const { autoOff, forcedRebuild } = policy;
+  const { autoOff, forcedRebuild, pullAhead } = policy;
   const text = (ms: number | 'off'): string => (ms === 'off' ? 'off' : formatDuration(ms));
   return {
     autoOff: {
@@ -236,6 +247,7 @@ export function policyDocument(policy: Policy): PolicyDocument {
       warnBefore: autoOff.warnBeforeMs.map(text),
     },
     ...(forcedRebuild ? { forcedRebuild: { builtAfter: forcedRebuild.notBefore, reason: forcedRebuild.reason } } : {}),
+    pullAhead: { enabled: pullAhead.enabled, minFreeDisk: formatMemory(pullAhead.minFreeDiskBytes) },
   };
 }
 

@@ -59,7 +59,7 @@ export class BuildRunner {
   }
 
   /** Starts a build and returns its handle at once. A busy workspace is refused before a log exists. `pull` overrides the spec's pull policy for this build. */
-  start(spec: WorkspaceSpec, pull?: PullPolicy): BuildHandle {
+  start(spec: WorkspaceSpec, pull?: PullPolicy, pulledAhead?: string): BuildHandle {
     if (this.live.has(spec.name)) {
       throw new DrydockError('busy', `workspace ${spec.name} is already building; follow that build with \`drydock logs ${spec.name} --follow\`.`);
     }
@@ -71,11 +71,11 @@ export class BuildRunner {
     const cancel = new BuildCancel();
     this.live.set(spec.name, handle);
     this.cancels.set(spec.name, cancel);
-    handle.finished = this.run(spec, log, { cancel, ...(pull ? { pull } : {}) });
+    handle.finished = this.run(spec, log, { cancel, ...(pull ? { pull } : {}), ...(pulledAhead ? { pulledAhead } : {}) });
     return handle;
   }
 
-  private async run(spec: WorkspaceSpec, log: BuildLog, control: { cancel: BuildCancel; pull?: PullPolicy }): Promise<FinishedBuild> {
+  private async run(spec: WorkspaceSpec, log: BuildLog, control: { cancel: BuildCancel; pull?: PullPolicy; pulledAhead?: string }): Promise<FinishedBuild> {
     try {
       const outcome = await this.lifecycle.rebuild(spec, log.buildId, log, control);
       const message = outcome.error?.message ?? (outcome.warnings.length > 0 ? `running with ${outcome.warnings.length} warning(s)` : 'running');

@@ -24,6 +24,7 @@ import { ExecSessions } from '../workspaces/execSessions';
 import { FileWatches } from '../files/fileWatches';
 import { WorkspaceFiles } from '../files/workspaceFiles';
 import { STATE_SCHEMA_VERSION, validateDaemonState, type DaemonState } from '../workspaces/records';
+import { PullAhead } from '../workspaces/pullAhead';
 import { UpdateChecks } from '../workspaces/updateChecks';
 import { WorkspaceService } from '../workspaces/workspaceService';
 import { inspectSshHostKey, trustSshHostKey } from '../../docker/ssh/hostKeyTrust';
@@ -54,6 +55,7 @@ export class Backend {
   private readonly inside: InsideChannel;
   private readonly updateChecks: UpdateChecks;
   readonly engines: Engines;
+  private readonly pullAhead: PullAhead;
   private readonly feed: EventFeed;
   private readonly server: ApiServer;
   private readonly pendingContainerEvents = new Map<string, NodeJS.Timeout>();
@@ -74,12 +76,12 @@ export class Backend {
     this.stateFile = new StateFile<DaemonState>({
       file: locations.stateFile,
       schemaVersion: STATE_SCHEMA_VERSION,
-      empty: () => ({ workspaces: {} }),
+      empty: () => ({ workspaces: {}, pulledImages: [] }),
       validate: validateDaemonState,
       log: this.log,
     });
     this.writer = new CoalescedWriter(
-      () => this.stateFile.save({ workspaces: this.service.stored(), ...this.engines.stored() }),
+      () => this.stateFile.save({ workspaces: this.service.stored(), pulledImages: this.service.storedPulledImages(), ...this.engines.stored() }),
       (error) => {
         this.log(`could not save the state file: ${errorMessage(error)}`);
         this.events.emit({ type: 'warning', message: `Drydock could not save its state: ${errorMessage(error)}` });
@@ -97,6 +99,7 @@ export class Backend {
       // Drydock inside the workspace needs auto-off, which needs this service: reached through a closure.
       inside: { prepare: (request) => this.inside.prepare(request) },
       directory: { defaultName: () => this.engines.defaultName(), has: (name) => this.engines.has(name) },
+      afterUpdateCheck: (name) => this.pullAhead.consider(name),
     });
 
     // Auto-off and auto-start live here, not in the editor, so they work with no window open.
@@ -112,6 +115,7 @@ export class Backend {
       log: this.log,
     });
     this.updateChecks = new UpdateChecks(this.service, this.log);
+    this.pullAhead = new PullAhead({ service: this.service, events: this.events, policy: () => this.policy.policy, log: this.log });
 
     this.engines = new Engines(
       {
@@ -158,7 +162,7 @@ export class Backend {
       },
     );
 
-    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy, this.engines, this.events);
+    const views = new WireViews(this.service, this.autoOff, this.scheduler, this.policy, this.engines, this.events, this.pullAhead);
     const files = new WorkspaceFiles(this.service);
     this.feed = new EventFeed(this.events, views);
     this.server = new ApiServer(
@@ -199,7 +203,7 @@ export class Backend {
     if (loaded.recovered)
       this.log(`state file: ${loaded.recovered.reason}; moved to ${loaded.recovered.movedTo ?? '(nowhere)'}; rebuilding it from Docker's labelled objects`);
     this.needsAdoption = loaded.recovered !== undefined;
-    this.service.load(Object.values(loaded.state.workspaces));
+    this.service.load(Object.values(loaded.state.workspaces), loaded.state.pulledImages);
     this.engines.load(loaded.state.engines, loaded.state.defaultEngine);
     await this.policy.start();
     await Promise.race([this.engines.start(), new Promise((resolve) => setTimeout(resolve, FIRST_DOCKER_LOOK_MS).unref())]);
@@ -218,6 +222,7 @@ export class Backend {
       this.inside.close();
       this.scheduler.close();
       this.updateChecks.close();
+      this.pullAhead.close();
       this.policy.close();
       this.feed.close();
       for (const timer of this.pendingContainerEvents.values()) clearTimeout(timer);

@@ -7,6 +7,7 @@ import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, ImageInfo } from '../../docker/adapter';
 import type { BuildCancel } from './buildCancel';
 import type { BuildReporter } from './buildReporter';
+import type { ImagePulls } from './imagePulls';
 import { resolveImage } from './imageResolver';
 import { takeBaseline, type BaselineStore } from './safetyList';
 import type { InsideAccess, InsideBuild, RebuildOutcome, HookStage } from './types';
@@ -46,6 +47,10 @@ export interface RebuildOptions {
   pull?: PullPolicy;
   /** Honoured until the old container is touched. */
   cancel?: BuildCancel;
+  /** The engine's pulls, shared with the pulls ahead: a pull of the same tag joins the one under way. */
+  pulls: ImagePulls;
+  /** The digest pulled ahead for this tag, taken without asking the registry when the engine's copy is it. */
+  pulledAhead?: string;
   /** Where the container's changes at the end of the build are kept, for the next safety list. */
   baselines?: BaselineStore;
 }
@@ -61,7 +66,11 @@ export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpe
   const started = Date.now();
   const { reporter } = options;
   const old = await managedContainer(docker, options.ownership, spec.name);
-  const resolved = await resolveImage(docker, spec.image, options.pull ?? spec.pullPolicy, reporter, options.cancel?.signal);
+  const resolved = await resolveImage(docker, spec.image, options.pull ?? spec.pullPolicy, reporter, {
+    pulls: options.pulls,
+    ...(options.cancel ? { signal: options.cancel.signal } : {}),
+    ...(options.pulledAhead ? { pulledAhead: options.pulledAhead } : {}),
+  });
   const { image } = resolved;
   const user = await resolveUser(docker, image, spec, options);
   const home = homeDir(user.name);

@@ -8,6 +8,7 @@ import type { ContainerInfo, DockerAdapter } from '../../docker/adapter';
 import type { BuildCancel } from './buildCancel';
 import { silentReporter, type BuildReporter } from './buildReporter';
 import { WorkspaceLocks } from './workspaceLocks';
+import { ImagePulls, type PulledImage } from './imagePulls';
 import { safetyListOf, type BaselineStore } from './safetyList';
 import { ensureHomeVolume, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
 import type { InsideAccess, RebuildOutcome, HookStage, WorkspaceObservation } from './types';
@@ -16,6 +17,8 @@ import type { InsideAccess, RebuildOutcome, HookStage, WorkspaceObservation } fr
 export interface BuildControl {
   pull?: PullPolicy;
   cancel?: BuildCancel;
+  /** The digest the backend pulled ahead for the workspace's tag (see resolveImage). */
+  pulledAhead?: string;
 }
 
 export interface LifecycleOptions {
@@ -26,6 +29,8 @@ export interface LifecycleOptions {
   stopGraceSeconds?: number;
   /** Where each build's changes outside home are kept (without: every change is listed, as against the image). */
   baselines?: BaselineStore;
+  /** Told of each image a pull brought onto the engine: the ones Drydock may remove once unused. */
+  onPulled?: (image: PulledImage) => void;
 }
 
 /**
@@ -36,11 +41,15 @@ export interface LifecycleOptions {
 export class WorkspaceLifecycle {
   private readonly locks = new WorkspaceLocks();
   private readonly passwdCache = new Map<string, PasswdEntry[]>();
+  /** Every pull of this engine, builds' and pulls ahead, one per reference at a time. */
+  readonly pulls: ImagePulls;
 
   constructor(
     private readonly docker: DockerAdapter,
     private readonly options: LifecycleOptions,
-  ) {}
+  ) {
+    this.pulls = new ImagePulls(docker, options.onPulled);
+  }
 
   private get ownership(): Ownership {
     return this.options.ownership;
@@ -62,6 +71,8 @@ export class WorkspaceLifecycle {
         reporter,
         ...(control.pull ? { pull: control.pull } : {}),
         ...(control.cancel ? { cancel: control.cancel } : {}),
+        ...(control.pulledAhead ? { pulledAhead: control.pulledAhead } : {}),
+        pulls: this.pulls,
         ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
         ...(this.options.inside ? { inside: this.options.inside } : {}),
         ...(this.options.baselines ? { baselines: this.options.baselines } : {}),

@@ -17,4 +17,15 @@ export type BackendEvent =
   | { type: 'warning'; workspace?: string; message: string }
   | { type: 'deadline-warning'; workspace: string; deadline: number; inMs: number; reason: 'auto-off' | 'forced-rebuild'; message: string }
   | { type: 'auto-stopped'; workspace: string; message: string }
-  | { type: 'auto-start'; workspace: string; status: 'started' | 'failed' | 'retrying'; message: string };
+  | { type: 'auto-start'; workspace: string; status: 'started' | 'failed' | 'retrying'; message: string }
+  | PullAheadEvent;
+
+/** A background pull of a workspace's update: started, its progress (at most once a second), ready, skipped (and why) or failed. */
+export interface PullAheadEvent {
+  type: 'pull-ahead';
+  workspace: string;
+  reference: string;
+  digest: string;
+  status: 'pulling' | 'ready' | 'skipped' | 'failed';
+  message: string;
+}

@@ -14,6 +14,8 @@ export interface RecordedBuildDeps {
   changed(record: WorkspaceRecord): Promise<void>;
   /** Keeps the parsed spec of the input the build made current. */
   parsed(input: SpecInput, spec: WorkspaceSpec): void;
+  /** After a build that left the workspace running, once its record says so. */
+  succeeded?(record: WorkspaceRecord): void;
 }
 
 /**
@@ -59,7 +61,11 @@ export function startRecordedBuild(
   // Only off, running and failed workspaces can build; a refused build goes back to where it was.
   const before = record.state as ObservedState;
   const building = transition(record.state, 'build', undefined, record.name);
-  const build = runner.start(spec, pull);
+  // An update pulled ahead for this tag is taken as it is, unless this build asks for a pull policy of its own.
+  const ahead = record.pullAhead;
+  const outstanding = ahead?.status === 'ready' && ahead.reference === spec.image && ahead.digest !== record.image?.digest;
+  const pulledAhead = pull === undefined && outstanding ? ahead.digest : undefined;
+  const build = runner.start(spec, pull, pulledAhead);
   const name = record.name;
   build.log.subscribe((entry) => deps.events.emit({ type: 'build-log', workspace: name, buildId: build.id, entry }));
   build.log.onWriteError((error) => {
@@ -97,6 +103,7 @@ export function startRecordedBuild(
     if (error) lastBuild.message = error.message;
     record.lastBuild = lastBuild;
     await deps.changed(record);
+    if (outcome?.state === 'running') deps.succeeded?.(record);
     return lastBuild;
   });
   return { id: build.id, log: build.log, finished };

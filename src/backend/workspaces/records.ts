@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { SpecInput } from '../../core/spec';
 import { STORED_STATES } from '../../core/state';
+import { LOCAL_ENGINE } from '../../core/names';
 import { validate } from '../../core/validation';
 
 /**
@@ -47,6 +48,20 @@ const recordSchema = v.object({
   image: v.optional(v.object({ id: v.string(), digest: v.optional(v.string()) })),
   /** The last check of the registry for the workspace's tag (HEAD of its manifest): what the tag's digest was then, or why it could not be read. */
   updateCheck: v.optional(v.object({ reference: v.string(), checkedAt: v.string(), latestDigest: v.optional(v.string()), error: v.optional(v.string()) })),
+  /**
+   * The update pulled ahead in the background for the tag's newer digest
+   * (`digest`: what the check saw; once ready, what the engine's tag is). At
+   * most one pull per digest: a later check of the same digest does not pull again.
+   */
+  pullAhead: v.optional(
+    v.object({
+      reference: v.string(),
+      digest: v.string(),
+      status: v.picklist(['pulling', 'ready', 'skipped', 'failed']),
+      at: v.string(),
+      message: v.optional(v.string()),
+    }),
+  ),
   /** Something the user should know about the workspace's state, such as a stop made outside Drydock. */
   notice: v.optional(v.string()),
   /** The user's auto-off setting: 'inherit', 'off' or a duration such as '90m'. */
@@ -73,8 +88,16 @@ const recordSchema = v.object({
 /** An engine added with `drydock engine add`: by address or by Docker context, never both. */
 const engineSchema = v.union([v.object({ host: v.string(), addedAt: v.string() }), v.object({ context: v.string(), addedAt: v.string() })]);
 
+/**
+ * An image a Drydock pull brought onto an engine: removed once nothing on
+ * that engine uses it (see PulledImages). Entries from before engines had
+ * names were pulled on the local engine.
+ */
+const pulledImageSchema = v.object({ id: v.string(), reference: v.string(), engine: v.optional(v.string(), LOCAL_ENGINE), at: v.string() });
+
 const stateSchema = v.object({
   workspaces: v.record(v.string(), recordSchema),
+  pulledImages: v.optional(v.array(pulledImageSchema), []),
   engines: v.optional(v.record(v.string(), engineSchema)),
   /** Where `create` puts a workspace without --engine (absent: the local engine). */
   defaultEngine: v.optional(v.string()),
@@ -84,6 +107,7 @@ export type BuildSummary = v.InferOutput<typeof buildSummarySchema>;
 export type WorkspaceRecord = v.InferOutput<typeof recordSchema>;
 export type DaemonState = v.InferOutput<typeof stateSchema>;
 export type EngineDefinition = v.InferOutput<typeof engineSchema>;
+export type PulledImageRecord = v.InferOutput<typeof pulledImageSchema>;
 
 export const STATE_SCHEMA_VERSION = 1;
 

@@ -19,7 +19,8 @@ import type { EventBus } from './eventBus';
 import { RecordedBuilds } from './recordedBuild';
 import { registryCheck } from './registryCheck';
 import { WorkspaceRecords } from './workspaceRecords';
-import type { BuildSummary, WorkspaceRecord } from './records';
+import { PulledImages } from './pulledImages';
+import type { BuildSummary, PulledImageRecord, WorkspaceRecord } from './records';
 
 export interface ServiceDeps {
   /** This backend's owner id: the only objects on the engine it lists, changes or removes (see daemon/ownerId.ts). */
@@ -35,6 +36,8 @@ export interface ServiceDeps {
   inside?: InsideAccess;
   /** The engines by name; without it there is only the local one. */
   directory?: EngineDirectory;
+  /** After each update check (background or asked for): the pull ahead looks at what it saw. */
+  afterUpdateCheck?: (name: string) => void;
 }
 
 /** A workspace as the rest of the backend reads it: its record, its parsed spec, and the state to show. */
@@ -61,6 +64,8 @@ export class WorkspaceService {
   private readonly records: WorkspaceRecords;
   private readonly reconciler: EngineReconcile;
   private readonly builds: RecordedBuilds;
+  /** Images Drydock's pulls brought onto each engine: the only ones it ever removes (once unused there). */
+  private readonly pulledImages: PulledImages;
 
   constructor(private readonly deps: ServiceDeps) {
     this.engines = new EngineRuntimes(deps.logs, (engine) => ({
@@ -70,6 +75,7 @@ export class WorkspaceService {
       ...(deps.inside ? { inside: deps.inside } : {}),
       stopGraceSeconds: deps.stopGraceSeconds ?? 10,
       baselines: deps.logs,
+      onPulled: (image) => this.pulledImages.remember(engine, image),
     }));
     this.records = new WorkspaceRecords(deps, this.engines);
     this.builds = new RecordedBuilds({
@@ -77,7 +83,10 @@ export class WorkspaceService {
       log: deps.log,
       changed: (changed) => this.records.changed(changed, 'durable'),
       parsed: (parsedInput, parsed) => this.records.parsed(parsedInput, parsed),
+      // Not awaited: the build is over for its callers; the cleanup of its engine is the backend's own business.
+      succeeded: (built) => void this.removeUnusedPulledImages(this.records.engineOf(built)),
     });
+    this.pulledImages = new PulledImages(() => void this.records.save('soon'), deps.log);
     this.reconciler = new EngineReconcile({
       records: this.records.map,
       runtimes: this.engines,
@@ -89,8 +98,14 @@ export class WorkspaceService {
     });
   }
 
-  load(records: Iterable<WorkspaceRecord>): void {
+  load(records: Iterable<WorkspaceRecord>, pulledImages: readonly PulledImageRecord[] = []): void {
     for (const record of records) this.records.map.set(record.name, record);
+    this.pulledImages.load(pulledImages);
+  }
+
+  /** The images Drydock pulled, on which engine, as the state file keeps them. */
+  storedPulledImages(): PulledImageRecord[] {
+    return this.pulledImages.stored();
   }
 
   /** The records as the state file keeps them. */
@@ -195,6 +210,18 @@ export class WorkspaceService {
     if (!check || !this.records.map.has(name)) return;
     record.updateCheck = check;
     await this.records.changed(record, 'durable');
+    this.deps.afterUpdateCheck?.(name);
+  }
+
+  /**
+   * After a successful rebuild on `engine`: the images Drydock pulled there
+   * that no workspace or container there uses any more are removed (see PulledImages).
+   */
+  removeUnusedPulledImages(engine: string): Promise<string[]> {
+    const runtime = this.engines.get(engine);
+    if (!runtime) return Promise.resolve([]);
+    const workspaces = this.records.on(engine).map((record) => ({ imageId: record.image?.id, reference: this.records.specOf(record)?.image }));
+    return this.pulledImages.removeUnused(runtime, workspaces);
   }
 
   async stop(name: string): Promise<void> {
@@ -292,6 +319,11 @@ export class WorkspaceService {
   /** The adapter of the engine a workspace lives on; `docker_unreachable` while that engine is away. */
   engineAdapter(name: string): DockerAdapter {
     return this.runtimeOf(this.records.require(name)).docker;
+  }
+
+  /** The runtime of the engine a workspace lives on (its adapter and its pulls); `docker_unreachable` while that engine is away. */
+  engineRuntime(name: string): EngineRuntime {
+    return this.runtimeOf(this.records.require(name));
   }
 
   /** Whether the default engine answers (health, and the daily update checks). */

@@ -45,7 +45,7 @@ Examples:
 
 /** The policy as its file would say it: the file's keys, in the file's order, and nothing else. */
 function asPolicyFile(policy: PolicyDocument): PolicyDocument {
-  const { autoOff, forcedRebuild } = policy;
+  const { autoOff, forcedRebuild, pullAhead } = policy;
   return {
     autoOff: {
       default: autoOff.default,
@@ -58,5 +58,6 @@ function asPolicyFile(policy: PolicyDocument): PolicyDocument {
       warnBefore: autoOff.warnBefore,
     },
     ...(forcedRebuild ? { forcedRebuild: { builtAfter: forcedRebuild.builtAfter, reason: forcedRebuild.reason } } : {}),
+    pullAhead: { enabled: pullAhead.enabled, minFreeDisk: pullAhead.minFreeDisk },
   };
 }
