@@ -7,6 +7,7 @@ import { benchFiles } from './files.bench';
 import { benchHooks } from './hooks.bench';
 import { benchInside } from './inside.bench';
 import { printSummary } from './measure';
+import { benchPullAhead } from './pullAhead.bench';
 import { benchRebuild } from './rebuild.bench';
 import { benchRegistry } from './registry.bench';
 import { benchRemoteRebuild } from './remote.bench';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     if (wanted('rebuild')) await benchRebuild(adapter, image, rounds);
     if (wanted('remote')) await benchRemoteRebuild(image, rounds);
     if (wanted('registry')) await benchRegistry(adapter, rounds);
+    if (wanted('pull-ahead')) await benchPullAhead(rounds);
     if (wanted('hooks')) await benchHooks(adapter, image, rounds);
     if (wanted('footprint')) await benchFootprint(image, rounds);
     if (wanted('backend')) await benchBackend(image, rounds);

@@ -215,14 +215,24 @@ export function refuseUnlessOurs(labels: Record<string, string>, ownership: Owne
 }
 
 async function resolveUser(docker: DockerAdapter, image: ImageInfo, spec: WorkspaceSpec, options: RebuildOptions): Promise<PasswdEntry> {
-  const cache = options.passwdCache;
-  let passwd = cache.get(image.id);
-  if (!passwd) {
-    const file = await docker.images.readFile(image.id, '/etc/passwd', ownershipLabels(spec.name, options.ownership.owner));
-    passwd = file ? parsePasswd(file.toString('utf8')) : [];
-    cache.set(image.id, passwd);
-  }
+  const passwd = await imagePasswd(docker, image.id, ownershipLabels(spec.name, options.ownership.owner), options.passwdCache);
   return resolveWorkspaceUser({ requested: spec.user, imageUser: image.user, passwd, image: spec.image });
+}
+
+/** The image's /etc/passwd, read once per image id (a scratch container labelled `labels`) and cached. */
+export async function imagePasswd(
+  docker: DockerAdapter,
+  imageId: string,
+  labels: Record<string, string>,
+  cache: Map<string, PasswdEntry[]>,
+): Promise<PasswdEntry[]> {
+  let passwd = cache.get(imageId);
+  if (!passwd) {
+    const file = await docker.images.readFile(imageId, '/etc/passwd', labels);
+    passwd = file ? parsePasswd(file.toString('utf8')) : [];
+    cache.set(imageId, passwd);
+  }
+  return passwd;
 }
 
 /** The home volume: an existing one of ours is kept, one of another owner refused; a new one carries the spec it was made for. */

@@ -1,5 +1,5 @@
 import { DrydockError } from '../../core/errors';
-import { LABEL, containerName, homeDir, homeVolumeName, ownerOf } from '../../core/names';
+import { LABEL, containerName, homeDir, homeVolumeName, ownerOf, ownershipLabels } from '../../core/names';
 import type { PullPolicy } from '../../core/imageReference';
 import type { PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
@@ -10,7 +10,7 @@ import { silentReporter, type BuildReporter } from './buildReporter';
 import { WorkspaceLocks } from './workspaceLocks';
 import { ImagePulls, type PulledImage } from './imagePulls';
 import { safetyListOf, type BaselineStore } from './safetyList';
-import { ensureHomeVolume, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
+import { ensureHomeVolume, imagePasswd, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
 import type { InsideAccess, RebuildOutcome, HookStage, WorkspaceObservation } from './types';
 
 /** What one build may carry besides the spec: its own pull policy and a cancel switch. */
@@ -82,6 +82,16 @@ export class WorkspaceLifecycle {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Reads what a build will need of an image before the build: its users (an
+   * update pulled ahead), so the rebuild that takes it waits for nothing the
+   * image could have told earlier.
+   */
+  async prepareImage(workspace: string, reference: string): Promise<void> {
+    const image = await this.docker.images.inspect(reference);
+    if (image) await imagePasswd(this.docker, image.id, ownershipLabels(workspace, this.ownership.owner), this.passwdCache);
   }
 
   /** Creates the home volume (a workspace that is `off` has one); an existing one of ours is kept. */

@@ -106,6 +106,8 @@ export class PullAhead {
       const image = await docker.images.inspect(reference);
       const pulled = image ? digestFor(reference, image.repoDigests) : undefined;
       if (!pulled) throw new Error('the pull reported success but the tag is not on the engine');
+      // What the build would read of the new image first (its users) is read now, so the rebuild does not wait for it.
+      await lifecycle.prepareImage(name, reference);
       this.progress.delete(name);
       await this.settle(name, reference, pulled, 'ready', `update ready: ${reference} @ ${pulled} is on ${theEngine(engine)}; a rebuild takes it without downloading`);
     } catch (error) {
