@@ -7,6 +7,8 @@ export const ls: Command = {
 List every workspace with its state, image, whether an update of its image is
 available, and its last build (and its engine, when any is not "local"). UPDATE is "available" when the registry's tag
 has moved since the image the workspace was built from (rebuild to take it),
+"pulling" while the backend pulls it ahead in the background, "ready" once it
+is on the engine (the rebuild then neither downloads nor asks the registry),
 "-" when not, "?" when the registry could not be asked, and empty before the
 first check. --check asks each registry now (a manifest HEAD, nothing pulled).
 

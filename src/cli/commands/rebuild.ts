@@ -12,9 +12,10 @@ export const rebuild: Command = {
 drydock rebuild --all [--pull POLICY] [--yes]
 
 Everything outside /home/<user> is replaced by the image's; home is kept byte
-for byte. Without --yes it first lists what the rebuild would discard (files
-changed outside home): in a terminal it asks; elsewhere (stdin not a terminal)
-it refuses (exit 2) unless nothing would be lost. Follows the build log; the
+for byte. Without --yes it first lists what the rebuild would discard: files
+changed outside home since the last build ended (not what the build's own
+hooks wrote), largest first. In a terminal it asks; elsewhere (stdin not a
+terminal) it refuses (exit 2). When nothing would be lost it asks nothing. Follows the build log; the
 exit code is the build's result.
 
 The image is pulled first, before anything of the running workspace changes:

@@ -8,7 +8,9 @@ export const status: Command = {
 Image shows the reference and the registry digest the last build ran.
 Update says whether the registry's tag has moved since: known from the last
 pull or check (the backend checks each tag at most daily, with a manifest
-HEAD only); --check asks the registry now.
+HEAD only); --check asks the registry now. A moved tag is pulled ahead in the
+background: Update shows the pull's progress, why it was skipped (the
+engine's free disk below the policy's floor), or "ready" once it is local.
 
 Examples:
   drydock status api
