@@ -226,8 +226,8 @@ test('create a workspace from the palette and watch it in the tree, output panel
     await treeAction('Rebuild', 'Workspace to rebuild', () => dialog.waitFor({ timeout: 30_000 }));
     const dialogText = await dialog.innerText();
     assert.match(dialogText, new RegExp(`Rebuild ${name} from its image\\?`));
-    assert.match(dialogText, /These changes outside home will be lost/);
-    assert.ok(dialogText.includes('/tmp/lost-file'), `the modal names /tmp/lost-file: ${dialogText}`);
+    assert.match(dialogText, /These changes made outside home since the last build will be lost/);
+    assert.match(dialogText, /added\s+2 B\s+\/tmp\/lost-file/, `the modal names /tmp/lost-file with its size: ${dialogText}`);
     await shot('8-rebuild-modal');
     await dialog.locator('.monaco-button', { hasText: exact('Rebuild') }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
@@ -241,6 +241,12 @@ test('create a workspace from the palette and watch it in the tree, output panel
     assert.equal(docker(['exec', rebuilt.containerId, 'sh', '-c', 'test -e /tmp/lost-file && echo present || echo gone']), 'gone');
     await workspaceRow.filter({ hasText: 'running' }).waitFor({ timeout: 30_000 });
     await shot('9-rebuilt');
+
+    // Right after a build nothing outside home has changed since: the modal says nothing will be lost.
+    await treeAction('Rebuild', 'Workspace to rebuild', () => dialog.waitFor({ timeout: 30_000 }));
+    assert.match(await dialog.innerText(), /Nothing outside home changed since the last build, so nothing will be lost/);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
 
     // Show Build Log from the tree's "Last build" detail: the new build's log in an editor.
     if ((await workspaceRow.getAttribute('aria-expanded')) !== 'true') await workspaceRow.locator('.monaco-tl-twistie').click();

@@ -9,7 +9,6 @@ import type { BuildCancel } from './buildCancel';
 import type { BuildReporter } from './buildReporter';
 import type { ImagePulls } from './imagePulls';
 import { resolveImage } from './imageResolver';
-import { takeBaseline, type BaselineStore } from './safetyList';
 import type { InsideAccess, InsideBuild, RebuildOutcome, HookStage } from './types';
 
 /**
@@ -51,8 +50,6 @@ export interface RebuildOptions {
   pulls: ImagePulls;
   /** The digest pulled ahead for this tag, taken without asking the registry when the engine's copy is it. */
   pulledAhead?: string;
-  /** Where the container's changes at the end of the build are kept, for the next safety list. */
-  baselines?: BaselineStore;
 }
 
 /**
@@ -98,31 +95,10 @@ export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpe
     const id = containerId;
     const context = { spec, buildId: options.buildId, containerId: id, user, home, docker, reporter, ...(inside ? { inside } : {}) };
     const hooks = options.hooks ? await options.hooks.run(context) : { warnings: [] };
-    await recordBaseline(docker, spec.name, id, home, options);
     return { ...base, state: 'running', containerId: id, warnings: hooks.warnings, durationMs: Date.now() - started };
   } catch (error) {
     const failure = isDrydockError(error) ? error : new DrydockError('internal', String(error));
-    // A failed hook keeps the container for debugging: what the build did up to there is still not the user's.
-    if (containerId) await recordBaseline(docker, spec.name, containerId, home, options);
     return { ...base, state: 'failed', ...(containerId ? { containerId } : {}), error: failure, durationMs: Date.now() - started };
-  }
-}
-
-/**
- * The container's changes outside home as the build leaves them: the next
- * safety list names only what changed after this. A baseline that cannot be
- * taken costs the user only a longer list, so it is a log line, not a failure.
- */
-async function recordBaseline(docker: DockerAdapter, workspace: string, containerId: string, home: string, options: RebuildOptions): Promise<void> {
-  if (!options.baselines) return;
-  try {
-    const container = await docker.containers.inspect(containerId);
-    const baseline = await takeBaseline(docker, containerId, home, container?.env.PATH);
-    await options.baselines.saveBaseline(workspace, baseline);
-    if (!baseline.complete)
-      options.reporter.info(`The build changed more than ${baseline.entries.length} paths outside home; the safety list will name the rest too.`);
-  } catch (error) {
-    options.reporter.warn(`Could not record the container's changes outside home (${String(error)}); the next rebuild lists all of them.`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { DrydockError } from '../../core/errors';
+import { DrydockError, errorMessage } from '../../core/errors';
 import { LABEL, containerName, homeDir, homeVolumeName, ownerOf, ownershipLabels } from '../../core/names';
 import type { PullPolicy } from '../../core/imageReference';
 import type { PasswdEntry } from '../../core/passwd';
@@ -9,7 +9,7 @@ import type { BuildCancel } from './buildCancel';
 import { silentReporter, type BuildReporter } from './buildReporter';
 import { WorkspaceLocks } from './workspaceLocks';
 import { ImagePulls, type PulledImage } from './imagePulls';
-import { safetyListOf, type BaselineStore } from './safetyList';
+import { safetyListOf, takeBaseline, type BaselineStore } from './safetyList';
 import { ensureHomeVolume, imagePasswd, managedContainer, rebuildWorkspace, refuseUnlessOurs, type Ownership } from './rebuild';
 import type { InsideAccess, RebuildOutcome, HookStage, WorkspaceObservation } from './types';
 
@@ -29,6 +29,8 @@ export interface LifecycleOptions {
   stopGraceSeconds?: number;
   /** Where each build's changes outside home are kept (without: every change is listed, as against the image). */
   baselines?: BaselineStore;
+  /** The backend's log, for what goes wrong after a build has answered. */
+  log?: (message: string) => void;
   /** Told of each image a pull brought onto the engine: the ones Drydock may remove once unused. */
   onPulled?: (image: PulledImage) => void;
 }
@@ -41,6 +43,8 @@ export interface LifecycleOptions {
 export class WorkspaceLifecycle {
   private readonly locks = new WorkspaceLocks();
   private readonly passwdCache = new Map<string, PasswdEntry[]>();
+  /** Baselines being recorded after a build, by workspace: the safety list waits for its workspace's. */
+  private readonly pendingBaselines = new Map<string, Promise<void>>();
   /** Every pull of this engine, builds' and pulls ahead, one per reference at a time. */
   readonly pulls: ImagePulls;
 
@@ -61,27 +65,62 @@ export class WorkspaceLifecycle {
     return whose === 'ours' || (whose === 'legacy' && this.ownership.claimsLegacy(workspace));
   }
 
-  /** Refused with `busy` while this workspace builds, stops or is deleted. */
+  /**
+   * Refused with `busy` while this workspace builds, stops or is deleted. Once
+   * the new container exists, its changes outside home are recorded as the
+   * build's baseline for the safety list: after the build has answered (it
+   * costs a Docker diff, which no one should wait for), and before anyone can
+   * ask for the list (`rebuildSafety` waits for it).
+   */
   async rebuild(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter = silentReporter, control: BuildControl = {}): Promise<RebuildOutcome> {
     const release = this.locks.acquire(spec.name, 'building');
     try {
-      return await rebuildWorkspace(this.docker, spec, {
-        ownership: this.ownership,
-        buildId,
-        reporter,
-        ...(control.pull ? { pull: control.pull } : {}),
-        ...(control.cancel ? { cancel: control.cancel } : {}),
-        ...(control.pulledAhead ? { pulledAhead: control.pulledAhead } : {}),
-        pulls: this.pulls,
-        ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
-        ...(this.options.inside ? { inside: this.options.inside } : {}),
-        ...(this.options.baselines ? { baselines: this.options.baselines } : {}),
-        stopGraceSeconds: this.stopGrace(),
-        passwdCache: this.passwdCache,
-      });
+      const outcome = await this.rebuildUnderLock(spec, buildId, reporter, control);
+      if (outcome.containerId) this.recordBaseline(spec.name, outcome.containerId, homeDir(outcome.user));
+      return outcome;
     } finally {
       release();
     }
+  }
+
+  private rebuildUnderLock(spec: WorkspaceSpec, buildId: string, reporter: BuildReporter, control: BuildControl): Promise<RebuildOutcome> {
+    return rebuildWorkspace(this.docker, spec, {
+      ownership: this.ownership,
+      buildId,
+      reporter,
+      ...(control.pull ? { pull: control.pull } : {}),
+      ...(control.cancel ? { cancel: control.cancel } : {}),
+      ...(control.pulledAhead ? { pulledAhead: control.pulledAhead } : {}),
+      pulls: this.pulls,
+      ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
+      ...(this.options.inside ? { inside: this.options.inside } : {}),
+      stopGraceSeconds: this.stopGrace(),
+      passwdCache: this.passwdCache,
+    });
+  }
+
+  /** A failed hook keeps the container for debugging: what the build did up to there is still not the user's, so it is recorded too. */
+  private recordBaseline(workspace: string, containerId: string, home: string): void {
+    const store = this.options.baselines;
+    if (!store) return;
+    // One after another per workspace, so an older build's baseline never lands after a newer one's.
+    const previous = this.pendingBaselines.get(workspace);
+    const recorded = (async () => {
+      await previous;
+      const container = await this.docker.containers.inspect(containerId);
+      const baseline = await takeBaseline(this.docker, containerId, home, container?.env.PATH);
+      await store.saveBaseline(workspace, baseline);
+      if (!baseline.complete)
+        this.options.log?.(`${workspace}: the build changed more than ${baseline.entries.length} paths outside home; its safety list names the rest too`);
+    })().catch((error: unknown) =>
+      this.options.log?.(
+        `${workspace}: could not record the container's changes outside home (${errorMessage(error)}); the next safety list names all of them`,
+      ),
+    );
+    this.pendingBaselines.set(workspace, recorded);
+    void recorded.finally(() => {
+      if (this.pendingBaselines.get(workspace) === recorded) this.pendingBaselines.delete(workspace);
+    });
   }
 
   /**
@@ -220,6 +259,7 @@ export class WorkspaceLifecycle {
     const container = await managedContainer(this.docker, this.ownership, workspace);
     if (!container) return { changes: [], more: 0 };
     const home = homeDir(container.labels[LABEL.user] ?? '');
+    await this.pendingBaselines.get(workspace);
     const baseline = await this.options.baselines?.loadBaseline(workspace);
     return safetyListOf(this.docker, container.id, home, container.env.PATH, baseline);
   }

@@ -76,6 +76,7 @@ export class WorkspaceService {
       stopGraceSeconds: deps.stopGraceSeconds ?? 10,
       baselines: deps.logs,
       onPulled: (image) => this.pulledImages.remember(engine, image),
+      log: deps.log,
     }));
     this.records = new WorkspaceRecords(deps, this.engines);
     this.builds = new RecordedBuilds({
