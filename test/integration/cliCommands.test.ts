@@ -288,6 +288,8 @@ void describe('the CLI commands, as a user runs them', () => {
       assert.equal(first, `Policy: ${sandbox.policyFile}`);
       assert.deepEqual(JSON.parse(rest.join('\n')), {
         autoOff: { default: '2h', allowUserChange: true, allowDisable: true, max: '8h', maxExtension: '4h', maxLease: '15m', warnBefore: ['5m'] },
+        // Not in the file: its defaults, as for autoOff's.
+        pullAhead: { enabled: true, minFreeDisk: '5g' },
       });
       assert.equal(run.stderr, '');
       const json = JSON.parse((await sandbox.ok(['policy', '--json'])).stdout) as { path: string; source: string };
