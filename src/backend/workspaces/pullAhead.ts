@@ -109,7 +109,13 @@ export class PullAhead {
       // What the build would read of the new image first (its users) is read now, so the rebuild does not wait for it.
       await lifecycle.prepareImage(name, reference);
       this.progress.delete(name);
-      await this.settle(name, reference, pulled, 'ready', `update ready: ${reference} @ ${pulled} is on ${theEngine(engine)}; a rebuild takes it without downloading`);
+      await this.settle(
+        name,
+        reference,
+        pulled,
+        'ready',
+        `update ready: ${reference} @ ${pulled} is on ${theEngine(engine)}; a rebuild takes it without downloading`,
+      );
     } catch (error) {
       this.progress.delete(name);
       await this.settle(name, reference, digest, 'failed', `the pull ahead failed: ${errorMessage(error)}; the rebuild pulls it`);

@@ -48,10 +48,7 @@ export class PulledImages {
    * uses. Skipped while another build or a pull runs on that engine (their
    * image may not be anyone's yet). Images on other engines are not looked at.
    */
-  async removeUnused(
-    runtime: EngineRuntime,
-    workspaces: readonly { imageId?: string | undefined; reference?: string | undefined }[],
-  ): Promise<string[]> {
+  async removeUnused(runtime: EngineRuntime, workspaces: readonly { imageId?: string | undefined; reference?: string | undefined }[]): Promise<string[]> {
     if (!runtime.reachable || runtime.runner.running > 0 || runtime.lifecycle.pulls.active > 0) return [];
     const candidates = this.on(runtime.name);
     if (candidates.length === 0) return [];
