@@ -133,10 +133,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { changes: list.changes.map(fileChangeView), more: list.more };
     },
     checkUpdate: async ({ params }) => {
-      await service.checkUpdate(params.name);
+      await service.images.checkUpdate(params.name);
       return { workspace: views.workspace(params.name) };
     },
-    listImages: async () => ({ images: (await service.localImages()).map(localImageView) }),
+    listImages: async () => ({ images: (await service.images.local()).map(localImageView) }),
 
     listEngines: () => ({ engines: views.engines() }),
     addEngine: async ({ body }) => {

@@ -25,7 +25,8 @@ import type { BackendEvent } from '../workspaces/backendEvents';
 import type { Engines } from '../workspaces/engines';
 import type { EventBus } from '../workspaces/eventBus';
 import type { PullAhead } from '../workspaces/pullAhead';
-import type { WorkspaceService, WorkspaceSnapshot } from '../workspaces/workspaceService';
+import type { WorkspaceSnapshot } from '../workspaces/workspaceRecords';
+import type { WorkspaceService } from '../workspaces/workspaceService';
 
 /**
  * The edge between the backend's domain and the wire: domain types in, the

@@ -81,7 +81,7 @@ export class Backend {
       log: this.log,
     });
     this.writer = new CoalescedWriter(
-      () => this.stateFile.save({ workspaces: this.service.stored(), pulledImages: this.service.storedPulledImages(), ...this.engines.stored() }),
+      () => this.stateFile.save({ workspaces: this.service.stored(), pulledImages: this.service.images.stored(), ...this.engines.stored() }),
       (error) => {
         this.log(`could not save the state file: ${errorMessage(error)}`);
         this.events.emit({ type: 'warning', message: `Drydock could not save its state: ${errorMessage(error)}` });

@@ -129,7 +129,7 @@ export class WorkspaceFiles {
   /** The container to work in and its user; a workspace that is not running answers conflict, saying so. */
   async target(workspace: string, fresh = false): Promise<Target> {
     const known = this.targets.get(workspace);
-    if (known && !fresh && known.until > Date.now() && known.target.docker === this.service.engineAdapter(workspace)) return known.target;
+    if (known && !fresh && known.until > Date.now() && known.target.docker === this.service.engineRuntime(workspace).docker) return known.target;
     this.targets.delete(workspace);
     const { docker, ...container } = await this.service.runningContainer(workspace);
     if (!container.user) throw new DrydockError('conflict', `workspace ${workspace} has no user recorded; rebuild it.`);

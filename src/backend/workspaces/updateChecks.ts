@@ -55,7 +55,7 @@ export class UpdateChecks {
         if (!this.timer) return;
         // A workspace whose engine is away is checked once it answers (its record keeps it due).
         if (this.service.snapshot(name).engineError !== undefined) continue;
-        await this.service.checkUpdate(name).catch((error: unknown) => this.log(`update check of ${name}: ${errorMessage(error)}`));
+        await this.service.images.checkUpdate(name).catch((error: unknown) => this.log(`update check of ${name}: ${errorMessage(error)}`));
       }
     } finally {
       this.running = false;

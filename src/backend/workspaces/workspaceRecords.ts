@@ -1,11 +1,23 @@
 import { DrydockError, errorMessage } from '../../core/errors';
 import { LOCAL_ENGINE } from '../../core/names';
 import { parseWorkspaceSpec, type WorkspaceSpec } from '../../core/spec';
+import { shownState, type WorkspaceState } from '../../core/state';
 import type { CoalescedWriter } from '../state/coalescedWriter';
 import type { BackendEvent } from './backendEvents';
 import type { EngineRuntimes } from './engineRuntimes';
 import type { EventBus } from './eventBus';
 import type { WorkspaceRecord } from './records';
+
+/** A workspace as the rest of the backend reads it: its record, its parsed spec, and the state to show. */
+export interface WorkspaceSnapshot {
+  record: Readonly<WorkspaceRecord>;
+  /** Undefined when the stored spec no longer validates (it is shown as stored). */
+  spec: WorkspaceSpec | undefined;
+  state: WorkspaceState;
+  /** The engine it lives on, and why that engine cannot be reached (then the state is `unknown`). */
+  engine: string;
+  engineError?: string;
+}
 
 /**
  * The workspace records as the state file keeps them: looked up by name,
@@ -72,5 +84,18 @@ export class WorkspaceRecords {
       this.deps.log(`could not save the state file: ${errorMessage(error)}`);
       this.deps.events.emit({ type: 'warning', message: `Drydock could not save its state: ${errorMessage(error)}` });
     }
+  }
+
+  snapshot(name: string): WorkspaceSnapshot {
+    const record = this.require(name);
+    const engine = this.engineOf(record);
+    const engineError = this.runtimes.problem(engine);
+    return {
+      record,
+      spec: this.specOf(record),
+      state: shownState(record.state, engineError === undefined),
+      engine,
+      ...(engineError !== undefined ? { engineError } : {}),
+    };
   }
 }

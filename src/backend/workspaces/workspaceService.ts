@@ -1,10 +1,10 @@
 import { DrydockError } from '../../core/errors';
 import type { PullPolicy } from '../../core/imageReference';
 import { LOCAL_ENGINE } from '../../core/names';
-import { parseWorkspaceSpec, type SpecInput, type WorkspaceSpec } from '../../core/spec';
-import { shownState, transition, type WorkspaceEvent, type WorkspaceState } from '../../core/state';
+import { parseWorkspaceSpec, type SpecInput } from '../../core/spec';
+import { transition, type WorkspaceEvent } from '../../core/state';
 import type { SafetyList } from '../../core/changeBaseline';
-import type { DockerAdapter, LocalImage } from '../../docker/adapter';
+import type { DockerAdapter } from '../../docker/adapter';
 import type { BuildHandle } from '../builds/buildRunner';
 import type { BuildLogStore } from '../builds/logStore';
 import type { DotfilesCache } from '../hooks/dotfilesCache';
@@ -17,10 +17,9 @@ import { chooseEngine, engineLoad, type EngineDirectory, type EngineLoad } from 
 import { EngineRuntimes, type EngineRuntime } from './engineRuntimes';
 import type { EventBus } from './eventBus';
 import { RecordedBuilds } from './recordedBuild';
-import { registryCheck } from './registryCheck';
-import { WorkspaceRecords } from './workspaceRecords';
-import { PulledImages } from './pulledImages';
 import type { BuildSummary, PulledImageRecord, WorkspaceRecord } from './records';
+import { WorkspaceImages } from './workspaceImages';
+import { WorkspaceRecords, type WorkspaceSnapshot } from './workspaceRecords';
 
 export interface ServiceDeps {
   /** This backend's owner id: the only objects on the engine it lists, changes or removes (see daemon/ownerId.ts). */
@@ -40,17 +39,6 @@ export interface ServiceDeps {
   afterUpdateCheck?: (name: string) => void;
 }
 
-/** A workspace as the rest of the backend reads it: its record, its parsed spec, and the state to show. */
-export interface WorkspaceSnapshot {
-  record: Readonly<WorkspaceRecord>;
-  /** Undefined when the stored spec no longer validates (it is shown as stored). */
-  spec: WorkspaceSpec | undefined;
-  state: WorkspaceState;
-  /** The engine it lives on, and why that engine cannot be reached (then the state is `unknown`). */
-  engine: string;
-  engineError?: string;
-}
-
 /**
  * The backend's workspaces: records kept in the state file, operations on
  * each workspace's engine through that engine's lifecycle, and an event for
@@ -64,8 +52,8 @@ export class WorkspaceService {
   private readonly records: WorkspaceRecords;
   private readonly reconciler: EngineReconcile;
   private readonly builds: RecordedBuilds;
-  /** Images Drydock's pulls brought onto each engine: the only ones it ever removes (once unused there). */
-  private readonly pulledImages: PulledImages;
+  /** Update checks, and the images Drydock's pulls brought onto each engine (the only ones it removes). */
+  readonly images: WorkspaceImages;
 
   constructor(private readonly deps: ServiceDeps) {
     this.engines = new EngineRuntimes(deps.logs, (engine) => ({
@@ -75,7 +63,7 @@ export class WorkspaceService {
       ...(deps.inside ? { inside: deps.inside } : {}),
       stopGraceSeconds: deps.stopGraceSeconds ?? 10,
       baselines: deps.logs,
-      onPulled: (image) => this.pulledImages.remember(engine, image),
+      onPulled: (image) => this.images.remember(engine, image),
       log: deps.log,
     }));
     this.records = new WorkspaceRecords(deps, this.engines);
@@ -85,9 +73,15 @@ export class WorkspaceService {
       changed: (changed) => this.records.changed(changed, 'durable'),
       parsed: (parsedInput, parsed) => this.records.parsed(parsedInput, parsed),
       // Not awaited: the build is over for its callers; the cleanup of its engine is the backend's own business.
-      succeeded: (built) => void this.removeUnusedPulledImages(this.records.engineOf(built)),
+      succeeded: (built) => void this.images.removeUnused(this.records.engineOf(built)),
     });
-    this.pulledImages = new PulledImages(() => void this.records.save('soon'), deps.log);
+    this.images = new WorkspaceImages({
+      records: this.records,
+      engines: this.engines,
+      log: deps.log,
+      defaultEngine: () => this.defaultEngine,
+      afterUpdateCheck: deps.afterUpdateCheck,
+    });
     this.reconciler = new EngineReconcile({
       records: this.records.map,
       runtimes: this.engines,
@@ -101,12 +95,7 @@ export class WorkspaceService {
 
   load(records: Iterable<WorkspaceRecord>, pulledImages: readonly PulledImageRecord[] = []): void {
     for (const record of records) this.records.map.set(record.name, record);
-    this.pulledImages.load(pulledImages);
-  }
-
-  /** The images Drydock pulled, on which engine, as the state file keeps them. */
-  storedPulledImages(): PulledImageRecord[] {
-    return this.pulledImages.stored();
+    this.images.load(pulledImages);
   }
 
   /** The records as the state file keeps them. */
@@ -133,16 +122,7 @@ export class WorkspaceService {
   }
 
   snapshot(name: string): WorkspaceSnapshot {
-    const record = this.records.require(name);
-    const engine = this.records.engineOf(record);
-    const engineError = this.engines.problem(engine);
-    return {
-      record,
-      spec: this.records.specOf(record),
-      state: shownState(record.state, engineError === undefined),
-      engine,
-      ...(engineError !== undefined ? { engineError } : {}),
-    };
+    return this.records.snapshot(name);
   }
 
   snapshots(): WorkspaceSnapshot[] {
@@ -194,35 +174,9 @@ export class WorkspaceService {
     return this.builds.start(runtime.runner, record, input, parseWorkspaceSpec(input, { cpus: runtime.hostCpus, memoryBytes: runtime.hostMemoryBytes }), pull);
   }
 
-  /** The tagged images of an engine (the default one unless named), newest first. */
-  localImages(engine?: string): Promise<LocalImage[]> {
-    return this.engines.require(engine ?? this.defaultEngine).docker.images.list();
-  }
-
   /** Cancels the running build while it only pulls (see BuildRunner.cancel). */
   cancelBuild(name: string): void {
     this.runtimeOf(this.records.require(name)).runner.cancel(name);
-  }
-
-  /** Asks the registry whether the workspace's tag moved (see registryCheck) and keeps the answer. */
-  async checkUpdate(name: string): Promise<void> {
-    const record = this.records.require(name);
-    const check = await registryCheck(record, this.records.specOf(record), this.runtimeOf(record).docker);
-    if (!check || !this.records.map.has(name)) return;
-    record.updateCheck = check;
-    await this.records.changed(record, 'durable');
-    this.deps.afterUpdateCheck?.(name);
-  }
-
-  /**
-   * After a successful rebuild on `engine`: the images Drydock pulled there
-   * that no workspace or container there uses any more are removed (see PulledImages).
-   */
-  removeUnusedPulledImages(engine: string): Promise<string[]> {
-    const runtime = this.engines.get(engine);
-    if (!runtime) return Promise.resolve([]);
-    const workspaces = this.records.on(engine).map((record) => ({ imageId: record.image?.id, reference: this.records.specOf(record)?.image }));
-    return this.pulledImages.removeUnused(runtime, workspaces);
   }
 
   async stop(name: string): Promise<void> {
@@ -315,11 +269,6 @@ export class WorkspaceService {
 
   has(name: string): boolean {
     return this.records.map.has(name);
-  }
-
-  /** The adapter of the engine a workspace lives on; `docker_unreachable` while that engine is away. */
-  engineAdapter(name: string): DockerAdapter {
-    return this.runtimeOf(this.records.require(name)).docker;
   }
 
   /** The runtime of the engine a workspace lives on (its adapter and its pulls); `docker_unreachable` while that engine is away. */
