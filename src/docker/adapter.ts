@@ -47,6 +47,8 @@ export class DockerAdapter {
     /** Reached through a Unix socket on this machine: its bind mounts are this machine's folders. */
     readonly isLocal = true,
     private readonly pingTimeoutMs?: number,
+    /** Ends what the connection holds open (an SSH link); nothing for a socket or TCP engine. */
+    private readonly closeConnection: () => void = () => undefined,
   ) {}
 
   static async connect(): Promise<DockerAdapter> {
@@ -60,8 +62,13 @@ export class DockerAdapter {
     return DockerAdapter.of(connection);
   }
 
-  private static of({ docker, endpoint }: Connection): DockerAdapter {
-    return new DockerAdapter(docker, endpoint.description, 'socketPath' in endpoint.options, pingTimeoutFor(endpoint));
+  private static of({ docker, endpoint, close }: Connection): DockerAdapter {
+    return new DockerAdapter(docker, endpoint.description, 'socketPath' in endpoint.options, pingTimeoutFor(endpoint), close);
+  }
+
+  /** Lets go of the engine: an SSH link is closed now rather than by its idle timer (an engine removed, a backend stopping). */
+  close(): void {
+    this.closeConnection();
   }
 
   async ping(): Promise<void> {

@@ -27,6 +27,12 @@ function sshKeygenFingerprint(publicKeyFile: string): string {
   return match[1] ?? '';
 }
 
+/** Established TCP connections from process `pid` to the sshd on loopback `port` (what `ss` sees; root sees every process's). */
+function sshConnectionsOf(pid: number, port: number): number {
+  const lines = execFileSync('ss', ['-Htnp', 'state', 'established', 'dport', '=', `:${port}`], { encoding: 'utf8' });
+  return lines.split('\n').filter((line) => line.includes(`pid=${pid},`)).length;
+}
+
 /** The CLI bundle as a user runs it, against the backend of `stateDir`, with this HOME; no terminal. */
 function cli(args: string[], stateDir: string, home: string): Promise<CliRun> {
   return new Promise((resolve) => {
@@ -218,6 +224,25 @@ void describe(
       const stopped = await daemon.client.stop(name);
       assert.equal(stopped.state, 'off');
       assert.equal(docker(['ps', '-a', '--filter', `name=^/${container}$`, '--format', '{{.Names}}']), '');
+    });
+
+    void it('closes its SSH connection when the engine is removed, not an idle timeout later', async () => {
+      const userHome = home(server.knownHostsLine);
+      // The backend's own engine is this machine's; the SSH one is added by name, as a user adds a build box.
+      const daemon = await startDaemon(newStateDir(), { HOME: userHome, SSH_AUTH_SOCK: '' });
+      daemons.push(daemon);
+      const added = await cli(['engine', 'add', 'far', '--host', `ssh://${ALIAS}`], daemon.stateDir, userHome);
+      assert.equal(added.status, 0, added.stderr);
+      await waitFor('the added SSH engine to answer', 20_000, async () => (await daemon.client.engines()).find((engine) => engine.name === 'far')?.reachable);
+      const { pid } = await daemon.client.health();
+      const links = (): number => sshConnectionsOf(pid, server.port);
+      assert.ok(links() > 0, 'the backend holds an SSH connection to the engine it reaches');
+
+      const removed = await cli(['engine', 'rm', 'far'], daemon.stateDir, userHome);
+      assert.equal(removed.status, 0, removed.stderr);
+      // The connection's own idle timer would take about 45 s: a removal ends it at once.
+      await waitFor('the SSH connection to close', 5_000, () => links() === 0);
+      assert.equal((await daemon.client.health()).docker.reachable, true, 'the local engine is untouched');
     });
 
     void it('refuses a CHANGED host key loudly (hashed known_hosts too), and `drydock engine trust` will not accept it', async () => {

@@ -5,6 +5,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidExited, waitFor } from './cliSandbox';
+import { selfSignedCertificate } from './certificates';
 
 /**
  * A real image registry for a test: Debian's `docker-registry` (distribution
@@ -60,27 +61,7 @@ export class TestRegistry {
   }
 
   private prepare(users: Record<string, string>): void {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(this.dir, 'key.pem'),
-        '-out',
-        this.caFile,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCertificate({ key: join(this.dir, 'key.pem'), cert: this.caFile }, '/CN=localhost', 'IP:127.0.0.1,DNS:localhost');
     for (const [index, [user, password]] of Object.entries(users).entries()) {
       execFileSync('htpasswd', [index === 0 ? '-Bbc' : '-Bb', join(this.dir, 'htpasswd'), user, password], { stdio: 'ignore' });
     }

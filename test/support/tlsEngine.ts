@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './cliSandbox';
 import { PrivateEngine } from './privateEngine';
+import { selfSignedCertificate } from './certificates';
 
 /** Where the engine listens inside its network namespace. */
 const INNER_PORT = 2376;
@@ -140,22 +141,7 @@ function makeCertificates(dir: string): { ca: string; serverCert: string; server
   mkdirSync(dir, { recursive: true });
   const at = (name: string): string => join(dir, name);
   const openssl = (args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  const selfSigned = (name: string): void =>
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      at(`${name}-key.pem`),
-      '-out',
-      at(`${name}.pem`),
-      '-days',
-      '2',
-      '-subj',
-      `/CN=drydock test ${name}`,
-    ]);
+  const selfSigned = (name: string): void => selfSignedCertificate({ key: at(`${name}-key.pem`), cert: at(`${name}.pem`) }, `/CN=drydock test ${name}`);
   const signed = (name: string, subject: string, extensions: string): void => {
     writeFileSync(at(`${name}.ext`), extensions);
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at(`${name}-key.pem`), '-out', at(`${name}.csr`), '-subj', subject]);

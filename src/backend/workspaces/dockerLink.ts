@@ -78,12 +78,14 @@ export class DockerLink {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.stopFollowing?.();
+    this.adapter?.close();
   }
 
   private async attempt(): Promise<void> {
     if (this.closed) return;
+    let fresh: DockerAdapter | undefined;
     try {
-      const adapter = this.adapter ?? (await this.connect());
+      const adapter = this.adapter ?? (fresh = await this.connect());
       await adapter.ping();
       this.adapter = adapter;
       // Follow events before reconciling, so nothing that happens in between is missed.
@@ -104,6 +106,8 @@ export class DockerLink {
       this.refusedHostKey = undefined;
       this.retryDelay = RETRY_MIN_MS;
     } catch (error) {
+      // An adapter that never answered is not kept: the next attempt makes its own.
+      if (fresh && this.adapter !== fresh) fresh.close();
       this.lastError = oneLine(errorMessage(error)) || 'unknown error';
       this.refusedHostKey = error instanceof SshHostKeyError ? error.hostKey : undefined;
       if (this.reachable) this.lost(this.lastError);
