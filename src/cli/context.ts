@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveLocations, type BackendLocations } from '../api/locations';
+import type { LaunchOptions } from '../client/backendLauncher';
 import type { DrydockClient } from '../client/drydockClient';
 import { isDrydockError } from '../core/errors';
 import type { PullPolicy } from '../core/imageReference';
@@ -12,6 +13,8 @@ export interface CommandContext {
   args: string[];
   locations: () => BackendLocations;
   backend: () => Promise<DrydockClient>;
+  /** A read of the backend sent alongside its version check (see readFromBackend), and the client for what follows. */
+  read: <T>(ask: (client: DrydockClient) => Promise<T>) => Promise<{ client: DrydockClient; value: T }>;
   out: (text: string) => void;
   err: (text: string) => void;
   /** Raw stdout, no newline added: a live progress line on a terminal. */
@@ -42,20 +45,28 @@ export class UsageError extends Error {
 export function createContext(args: string[]): CommandContext {
   let client: Promise<DrydockClient> | undefined;
   const locations = (): BackendLocations => resolveLocations();
+  const launch = (): LaunchOptions => ({
+    locations: locations(),
+    // The CLI bundle sits next to the backend bundle in dist/.
+    backendScript: join(__dirname, 'backend.js'),
+    version: VERSION,
+    onStatus: (message) => process.stderr.write(`${message}\n`),
+  });
+  // The client (node:http) and the launcher (node:child_process) load on first use: --version and --help never pay for them.
+  const launcher = () => import('../client/backendLauncher');
   return {
     args,
     locations,
-    // The client (node:http) and the launcher (node:child_process) load on first use: --version and --help never pay for them.
-    backend: () =>
-      (client ??= import('../client/backendLauncher').then(({ connectBackend }) =>
-        connectBackend({
-          locations: locations(),
-          // The CLI bundle sits next to the backend bundle in dist/.
-          backendScript: join(__dirname, 'backend.js'),
-          version: VERSION,
-          onStatus: (message) => process.stderr.write(`${message}\n`),
-        }),
-      )),
+    backend: () => (client ??= launcher().then(({ connectBackend }) => connectBackend(launch()))),
+    read: async (ask) => {
+      if (client) {
+        const connected = await client;
+        return { client: connected, value: await ask(connected) };
+      }
+      const read = (await launcher()).readFromBackend(launch(), ask);
+      client ??= read.then((answer) => answer.client);
+      return read;
+    },
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     write: (text) => process.stdout.write(text),

@@ -25,13 +25,37 @@ export interface LaunchOptions {
  * running one is another version.
  */
 export async function connectBackend(options: LaunchOptions): Promise<DrydockClient> {
+  return (await connect(options)).client;
+}
+
+/**
+ * A read sent alongside the version check rather than after it: its answer
+ * is taken when the backend that answered is of our version, and it is asked
+ * again of the backend started (or restarted) otherwise. Only for reads: a
+ * change must never reach a backend of another version.
+ */
+export async function readFromBackend<T>(options: LaunchOptions, read: (client: DrydockClient) => Promise<T>): Promise<{ client: DrydockClient; value: T }> {
+  const early = read(new DrydockClient(options.locations.socketPath)).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  const { client, wasRunning } = await connect(options);
+  const answer = await early;
+  if (wasRunning && 'value' in answer) return { client, value: answer.value };
+  // A backend that was not there yet, or went away meanwhile, is asked again; its refusal (not_found...) is the answer.
+  if (wasRunning && 'error' in answer && !isBackendDown(answer.error)) throw answer.error;
+  return { client, value: await read(client) };
+}
+
+/** `wasRunning`: a backend of our version already answered (none was started or replaced). */
+async function connect(options: LaunchOptions): Promise<{ client: DrydockClient; wasRunning: boolean }> {
   const client = new DrydockClient(options.locations.socketPath);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const health = await client.health().catch((error: unknown) => {
     if (isBackendDown(error)) return undefined;
     throw error;
   });
-  if (health?.version === options.version) return client;
+  if (health?.version === options.version) return { client, wasRunning: true };
   if (health) {
     options.onStatus?.(`Restarting the Drydock backend (running ${health.version}, this is ${options.version})...`);
     await client.shutdown();
@@ -55,7 +79,7 @@ export async function connectBackend(options: LaunchOptions): Promise<DrydockCli
     timeoutMs,
     'the backend to start',
   );
-  return client;
+  return { client, wasRunning: false };
 }
 
 /** Starts the backend detached; `error` is set if the program could not be run at all. */

@@ -54,8 +54,8 @@ export async function followOrReplay(
   onReplay: (text: string) => void,
 ): Promise<string> {
   try {
+    // The stream ends once the workspace's record shows the build's end, so its new state is what a caller reads next.
     const status = await followBuild(client, workspace, onEntry);
-    await recorded(client, workspace, buildId);
     return status;
   } catch (error) {
     if (!isDrydockError(error, 'not_found')) throw error;
@@ -63,18 +63,4 @@ export async function followOrReplay(
   onReplay((await client.buildLog(workspace, buildId)).trimEnd());
   const view = await client.workspace(workspace);
   return view.lastBuild?.buildId === buildId ? view.lastBuild.status : 'failed';
-}
-
-/**
- * The log's result line comes a moment before the workspace's record shows the
- * build's end (the backend closes the log file first). Waits, briefly, for the
- * record too, so whoever acts on "the build ended" sees the workspace's new state.
- */
-async function recorded(client: DrydockClient, workspace: string, buildId: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    const view = await client.workspace(workspace).catch(() => undefined);
-    if (!view || view.lastBuild?.buildId !== buildId || (view.lastBuild.status !== 'building' && view.state !== 'building')) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { pathExists, putDirectory, putEntries, readFile, statPath, type PathStat } from './archive';
+import { pathExists, pathKind, putDirectory, putEntries, readFile, statPath, type PathKind, type PathStat } from './archive';
 import { connectDocker, connectEngineAt, connectEngineOfContext, pingTimeoutFor, pingWithin, type Connection } from './connect';
 import {
   containerChanges,
@@ -33,7 +33,7 @@ import type {
   VolumeInfo,
 } from './types';
 
-export type { EngineDisk, ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathStat, RunningScript, ScriptOptions };
+export type { EngineDisk, ContainerEvent, ContainerSummary, InteractiveExec, InteractiveExecOptions, PathKind, PathStat, RunningScript, ScriptOptions };
 export type * from './types';
 
 /**
@@ -152,6 +152,7 @@ export class DockerAdapter {
     read: (containerId: string, path: string): Promise<Buffer | undefined> => readFile(this.docker, containerId, path),
     stat: (containerId: string, path: string): Promise<PathStat | undefined> => statPath(this.docker, containerId, path),
     exists: (containerId: string, path: string): Promise<boolean> => pathExists(this.docker, containerId, path),
+    kind: (containerId: string, path: string): Promise<PathKind | undefined> => pathKind(this.docker, containerId, path),
     putDirectory: (containerId: string, hostDirectory: string, parent: string, name: string, owner: { uid: number; gid: number }): Promise<void> =>
       putDirectory(this.docker, containerId, hostDirectory, parent, name, owner),
   };

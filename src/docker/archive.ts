@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import type { IncomingMessage } from 'node:http';
 import { pack as packDirectory } from 'tar-fs';
 import { pack, extract } from 'tar-stream';
 import { dockerFailure, isNotFound } from './errors';
@@ -94,10 +95,46 @@ export async function pathExists(docker: Dockerode, containerId: string, path: s
   }
 }
 
+/** What Docker's stat of a path says, links not followed; no owner (see statPath for that). */
+export interface PathKind {
+  isDirectory: boolean;
+  /** The target when the path itself is a symbolic link. */
+  linkTarget?: string;
+}
+
+// Go's os.FileMode bits, as Docker's stat header carries them.
+const GO_MODE_DIR = 2 ** 31;
+const GO_MODE_SYMLINK = 2 ** 27;
+
+/**
+ * What `path` is, links not followed, or undefined when it does not exist:
+ * Docker's stat header of a HEAD of the archive API (about 2 ms, no tar made,
+ * no process in the container). A link in a folder above `path` is resolved
+ * inside the container, never on the host.
+ */
+export async function pathKind(docker: Dockerode, containerId: string, path: string): Promise<PathKind | undefined> {
+  let answer: IncomingMessage;
+  try {
+    answer = (await docker.getContainer(containerId).infoArchive({ path })) as IncomingMessage;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw dockerFailure(error, `checking ${path}`);
+  }
+  // Read the (empty) body, or the socket stays open.
+  answer.resume();
+  const header = answer.headers['x-docker-container-path-stat'];
+  if (typeof header !== 'string') throw new Error(`checking ${path}: Docker's answer has no stat header`);
+  const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mode?: number; linkTarget?: string };
+  const mode = stat.mode ?? 0;
+  // The mode is a 32-bit Go FileMode: its high bits are out of reach of JavaScript's bitwise operators.
+  const has = (bit: number): boolean => Math.floor(mode / bit) % 2 === 1;
+  return { isDirectory: has(GO_MODE_DIR), ...(has(GO_MODE_SYMLINK) ? { linkTarget: stat.linkTarget ?? '' } : {}) };
+}
+
 /**
  * Stats a path in a container, or undefined when it does not exist. Docker's
- * HEAD stat loses its header in dockerode and pins the socket, so this reads
- * the first tar header of the path's archive (the path itself) and hangs up.
+ * stat header has no owner, so this reads the first tar header of the
+ * path's archive (the path itself) and hangs up.
  */
 export async function statPath(docker: Dockerode, containerId: string, path: string): Promise<PathStat | undefined> {
   const request = new AbortController();

@@ -190,6 +190,22 @@ void describe('the Drydock backend as real processes', () => {
       assert.equal((JSON.parse(sandbox.ok(['status', name, '--json']).stdout) as WorkspaceView).memory, '300m');
     });
 
+    void it("ends a build's stream only once the workspace's record shows the build's end", async () => {
+      for (let round = 0; round < 3; round++) {
+        const started = await sandbox.client.rebuild(name);
+        let result: string | undefined;
+        await sandbox.client.followBuild(name, ({ event, data }) => {
+          if (event === 'message' && data.kind === 'result') result = data.status;
+        });
+        assert.equal(result, 'running', 'the stream carried the result');
+        // Read at once: no waiting, the stream's end is the promise.
+        const view = await sandbox.view(name);
+        assert.equal(view.lastBuild?.buildId, started.buildId);
+        assert.equal(view.lastBuild?.status, 'running');
+        assert.equal(view.state, 'running');
+      }
+    });
+
     void it('logs prints the last build', async () => {
       const { lastBuild } = await sandbox.view(name);
       assert.ok(lastBuild);

@@ -171,10 +171,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const build = service.currentBuild(params.name);
       if (!build) throw new DrydockError('not_found', `workspace ${params.name} is not building; see its last build with \`drydock logs ${params.name}\`.`);
       sink.send({ event: 'build', data: { buildId: build.id } });
+      // The log's result comes a moment before the record shows the build's end: the stream ends once it does.
+      const recorded = service.buildRecorded(params.name, build.id);
       sink.onClose(
         build.log.subscribe((entry) => {
           sink.send({ event: 'message', data: buildLogEntryView(entry) });
-          if (entry.kind === 'result') sink.end();
+          if (entry.kind === 'result') void recorded.then(() => sink.end());
         }),
       );
     },

@@ -1,4 +1,5 @@
-import { DrydockError } from '../../core/errors';
+import { DrydockError, errorMessage } from '../../core/errors';
+import type { PathKind } from '../../docker/adapter';
 import { pathComponents } from '../../core/hookPlan';
 import type { BuildContext } from '../lifecycle/types';
 
@@ -9,51 +10,47 @@ export interface HomeLink {
   target: string;
 }
 
-// For each argument that is a link: its 1-based index and its target, NUL-separated (names may hold anything but NUL).
-const FIND_LINKS = 'i=0; for p; do i=$((i+1)); if [ -L "$p" ]; then printf "%s\\0%s\\0" "$i" "$(readlink "$p")"; fi; done; exit 0';
+/** What the paths on the way to some files in home are: the links among them, and what each component is (undefined: absent). */
+export interface HomeSurvey {
+  links: Map<string, HomeLink>;
+  kinds: Map<string, PathKind | undefined>;
+}
 
 /**
  * Home is the user's and survives rebuilds, so any folder or file in it may be
  * a link planted to make a root write land outside home (Docker's archive API
- * extracts as root and follows links in the folders above an entry). One root
- * exec tests every component below home with `[ -L ]`, which never follows a
- * link; only paths travel, as arguments. Checking first and writing next is
- * sound because the container is new and, before these writes, runs nothing
- * from home (only the image's configure, before the dotfiles copy). Maps each
- * of `relativePaths` that has a link on its way to that link.
+ * extracts as root and follows links in the folders above an entry). Every
+ * component below home is asked of the engine, links not followed (the
+ * archive API's stat, all at once: no process in the container); only paths
+ * travel. Checking first and writing next is sound because the container is
+ * new and, before these writes, runs nothing from home (only the image's
+ * configure, before the dotfiles copy). Maps each of `relativePaths` that has
+ * a link on its way to that link, and says what each component is.
  */
-export async function findHomeLinks(context: BuildContext, relativePaths: readonly string[]): Promise<Map<string, HomeLink>> {
+export async function surveyHome(context: BuildContext, relativePaths: readonly string[]): Promise<HomeSurvey> {
   const { docker, containerId, home } = context;
   const components = [...new Set(relativePaths.flatMap((path) => pathComponents(path)))];
-  const chunks: Buffer[] = [];
-  const exitCode = await docker.containers.exec(
-    containerId,
-    ['/bin/sh', '-c', FIND_LINKS, 'drydock-links', ...components.map((component) => `${home}/${component}`)],
-    {
-      user: '0:0',
-      onOutput: (stream, chunk) => {
-        if (stream === 'stdout') chunks.push(Buffer.from(chunk));
-      },
-    },
+  const kinds = new Map<string, PathKind | undefined>();
+  await Promise.all(
+    components.map(async (component) => {
+      try {
+        kinds.set(component, await docker.files.kind(containerId, `${home}/${component}`));
+      } catch (error) {
+        throw new DrydockError('hook_failed', `could not check ${home} for symbolic links before writing into it (${errorMessage(error)}).`);
+      }
+    }),
   );
-  if (exitCode !== 0) {
-    throw new DrydockError(
-      'hook_failed',
-      `could not check ${home} for symbolic links before writing into it (/bin/sh exited with ${exitCode}); the image needs /bin/sh for the build hooks.`,
-    );
-  }
-  const links = new Map<string, string>();
-  const fields = Buffer.concat(chunks).toString('utf8').split('\0');
-  for (let index = 0; index + 1 < fields.length; index += 2) {
-    const component = components[Number(fields[index]) - 1];
-    if (component !== undefined) links.set(component, fields[index + 1] ?? '');
-  }
-  const found = new Map<string, HomeLink>();
+  const links = new Map<string, HomeLink>();
   for (const path of relativePaths) {
-    const component = pathComponents(path).find((candidate) => links.has(candidate));
-    if (component !== undefined) found.set(path, { component, target: links.get(component) ?? '' });
+    const component = pathComponents(path).find((candidate) => kinds.get(candidate)?.linkTarget !== undefined);
+    if (component !== undefined) links.set(path, { component, target: kinds.get(component)?.linkTarget ?? '' });
   }
-  return found;
+  return { links, kinds };
+}
+
+/** Maps each of `relativePaths` that has a symbolic link on its way to that link (see surveyHome). */
+export async function findHomeLinks(context: BuildContext, relativePaths: readonly string[]): Promise<Map<string, HomeLink>> {
+  return (await surveyHome(context, relativePaths)).links;
 }
 
 /** The build log's sentence for a path in home that is not written because of a link on its way. */

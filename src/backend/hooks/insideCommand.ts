@@ -1,27 +1,46 @@
 import { errorMessage } from '../../core/errors';
 import { insideCommandPath } from '../../core/insideCommand';
+import type { ArchiveEntry } from '../../docker/adapter';
 import type { BuildContext } from '../lifecycle/types';
 
+/** This build's `drydock` command: where it goes, and the entry that puts it there (relative to `/`). */
+export interface InsideCommandFile {
+  path: string;
+  entry: ArchiveEntry;
+}
+
 /**
- * Puts this build's `drydock` command into the container (root-owned, 0755,
+ * This build's `drydock` command for the container (root-owned, 0755,
  * outside home, so every rebuild brings the current one): into /usr/local/bin
  * when that is on the container's PATH, else into the first folder of its
- * PATH. Returns a problem for the step's warning, or undefined.
+ * PATH. Undefined when the build has no Drydock inside.
  */
-export async function installInsideCommand(context: BuildContext): Promise<string | undefined> {
-  const { inside, docker, containerId, reporter } = context;
+export async function insideCommandFile(context: BuildContext): Promise<InsideCommandFile | undefined> {
+  const { inside, docker, containerId } = context;
   if (!inside) return undefined;
   const path = insideCommandPath((await docker.containers.inspect(containerId))?.env.PATH);
+  // Relative to `/` with its whole path, so a missing /usr/local/bin is created (Docker resolves it inside the container).
+  return { path, entry: { path: path.slice(1), type: 'file', mode: 0o755, uid: 0, gid: 0, content: Buffer.from(inside.command) } };
+}
+
+/** Puts the command in on its own; returns a problem for the step's warning, or undefined. */
+export async function installInsideCommand(context: BuildContext, file: InsideCommandFile): Promise<string | undefined> {
   try {
-    // Into `/` with its whole path, so a missing /usr/local/bin is created (Docker resolves it inside the container).
-    await docker.files.put(containerId, '/', [{ path: path.slice(1), type: 'file', mode: 0o755, uid: 0, gid: 0, content: Buffer.from(inside.command) }]);
+    await context.docker.files.put(context.containerId, '/', [file.entry]);
   } catch (error) {
-    return `the drydock command could not be put in ${path}: ${errorMessage(error)}`;
+    return insideCommandProblem(file, error);
   }
-  if (inside.kind === 'unavailable') {
-    reporter.info(`${path} only explains why Drydock inside the workspace is not available: ${inside.reason}`);
-    return undefined;
-  }
-  reporter.info(`${path}: drydock status, extend, keepalive and heartbeat from inside the workspace.`);
+  reportInsideCommand(context, file);
   return undefined;
+}
+
+export function insideCommandProblem(file: InsideCommandFile, error: unknown): string {
+  return `the drydock command could not be put in ${file.path}: ${errorMessage(error)}`;
+}
+
+/** The build log's line for a command put in place. */
+export function reportInsideCommand(context: BuildContext, file: InsideCommandFile): void {
+  const { inside, reporter } = context;
+  if (inside?.kind === 'unavailable') reporter.info(`${file.path} only explains why Drydock inside the workspace is not available: ${inside.reason}`);
+  else reporter.info(`${file.path}: drydock status, extend, keepalive and heartbeat from inside the workspace.`);
 }

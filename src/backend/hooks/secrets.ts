@@ -3,11 +3,11 @@ import { basename } from 'node:path';
 import { DrydockError, errorMessage } from '../../core/errors';
 import { parentDirectories } from '../../core/hookPlan';
 import { INSIDE_TOKEN_PATH } from '../../core/insideCommand';
-import type { ArchiveEntry } from '../../docker/adapter';
+import type { ArchiveEntry, PathKind } from '../../docker/adapter';
 import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext } from '../lifecycle/types';
-import { findHomeLinks, readHomeFileAsUser, refusedBecauseOfLink } from './homeGuard';
-import { installInsideCommand } from './insideCommand';
+import { readHomeFileAsUser, refusedBecauseOfLink, surveyHome } from './homeGuard';
+import { insideCommandFile, installInsideCommand, reportInsideCommand, type InsideCommandFile } from './insideCommand';
 
 const KNOWN_HOSTS = '.ssh/known_hosts';
 
@@ -21,10 +21,11 @@ const KNOWN_HOSTS = '.ssh/known_hosts';
  * link on it is refused with a warning, never written through the link.
  */
 export async function injectSecrets(context: BuildContext): Promise<StepOutcome> {
-  const { spec, user, reporter, docker, containerId, home } = context;
-  const commandProblem = await installInsideCommand(context);
+  const { spec, user, reporter, home } = context;
   const token = context.inside?.kind === 'ready' ? context.inside.token : undefined;
   if (!spec.sshKey && spec.knownHosts === undefined && spec.secrets.length === 0 && token === undefined) {
+    const command = await insideCommandFile(context);
+    const commandProblem = command && (await installInsideCommand(context, command));
     return commandProblem ? { status: 'warning', note: commandProblem } : { status: 'skipped', note: 'no SSH key or secret files configured' };
   }
   const owned = { uid: user.uid, gid: user.gid };
@@ -49,7 +50,7 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
   if (token !== undefined) file(INSIDE_TOKEN_PATH, Buffer.from(`${token}\n`), 0o600);
 
   const checked = [...entries.map((entry) => entry.path), ...(spec.knownHosts !== undefined ? [KNOWN_HOSTS] : [])];
-  const links = await findHomeLinks(context, checked);
+  const [command, { links, kinds }] = await Promise.all([insideCommandFile(context), surveyHome(context, checked)]);
   const refused: string[] = [];
   for (const path of checked) {
     const link = links.get(path);
@@ -72,17 +73,8 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
   const sshLinked = [...links.values()].some((link) => link.component === '.ssh');
   if ((spec.sshKey || spec.knownHosts !== undefined) && !sshLinked) accepted.unshift({ path: '.ssh/', type: 'directory', mode: 0o700, ...owned });
 
-  const parents = new Set<string>();
-  for (const entry of accepted) if (entry.type === 'file') for (const directory of parentDirectories(entry.path)) parents.add(directory);
-  if (parents.size > 0) {
-    // Created as the user so new parents are theirs; existing ones keep their own modes.
-    const code = await docker.containers.exec(containerId, ['mkdir', '-p', '--', ...[...parents].map((directory) => `${home}/${directory}`)], {
-      user: user.name,
-    });
-    if (code !== 0) throw new DrydockError('hook_failed', `could not create the folders for secret files under ${home} (mkdir exited with ${code}).`);
-  }
-
-  if (accepted.length > 0) await docker.files.put(containerId, home, accepted);
+  accepted.unshift(...missingParents(accepted, kinds, home, owned));
+  const commandProblem = await putFiles(context, command, accepted);
   for (const entry of accepted) {
     if (entry.type === 'file') reporter.info(`~/${entry.path} (${entry.mode.toString(8).padStart(4, '0')}, ${entry.content?.length ?? 0} bytes)`);
   }
@@ -91,6 +83,55 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
   if (refused.includes(INSIDE_TOKEN_PATH)) notes.push('the drydock command inside cannot work without its token');
   if (commandProblem) notes.push(commandProblem);
   return notes.length === 0 ? { status: 'ok' } : { status: 'warning', note: notes.join('; ') };
+}
+
+/**
+ * Folders the files need that home does not have yet, as the user's (0755, as
+ * `mkdir -p` makes them): created by the same extraction as the files, so no
+ * process runs for them. Existing folders are left out, keeping their own
+ * modes; one that is not a folder is a failure.
+ */
+function missingParents(entries: ArchiveEntry[], kinds: Map<string, PathKind | undefined>, home: string, owned: { uid: number; gid: number }): ArchiveEntry[] {
+  const listed = new Set(entries.filter((entry) => entry.type === 'directory').map((entry) => entry.path.replace(/\/$/, '')));
+  const parents = new Set<string>();
+  for (const entry of entries)
+    if (entry.type === 'file') for (const directory of parentDirectories(entry.path)) if (!listed.has(directory)) parents.add(directory);
+  const missing: ArchiveEntry[] = [];
+  for (const directory of [...parents].sort()) {
+    const kind = kinds.get(directory);
+    if (kind?.isDirectory) continue;
+    if (kind)
+      throw new DrydockError(
+        'hook_failed',
+        `could not create the folders for secret files under ${home}: ~/${directory} exists and is not a folder; remove or rename it, then rebuild.`,
+      );
+    missing.push({ path: `${directory}/`, type: 'directory', mode: 0o755, ...owned });
+  }
+  return missing;
+}
+
+/**
+ * Puts the files into home and this build's `drydock` command in place, with
+ * one extraction (each costs the engine a process of its own): the home files
+ * relative to `/`. Should that fail, each goes alone, so that a command that
+ * cannot be put in is a warning while files that cannot reach home fail the
+ * step. Returns the command's problem, if any.
+ */
+async function putFiles(context: BuildContext, command: InsideCommandFile | undefined, files: ArchiveEntry[]): Promise<string | undefined> {
+  const { docker, containerId, home } = context;
+  if (command && files.length > 0) {
+    const prefix = home.slice(1);
+    try {
+      await docker.files.put(containerId, '/', [command.entry, ...files.map((entry) => ({ ...entry, path: `${prefix}/${entry.path}` }))]);
+      reportInsideCommand(context, command);
+      return undefined;
+    } catch {
+      // Said below, by whichever of the two fails alone.
+    }
+  }
+  const problem = command ? await installInsideCommand(context, command) : undefined;
+  if (files.length > 0) await docker.files.put(containerId, home, files);
+  return problem;
 }
 
 async function readHostFile(path: string, field: string): Promise<Buffer> {

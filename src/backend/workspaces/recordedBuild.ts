@@ -25,15 +25,27 @@ export interface RecordedBuildDeps {
  */
 export class RecordedBuilds {
   private readonly recording = new Set<Promise<unknown>>();
+  /** Each workspace's build whose end is not in its record yet, by workspace. */
+  private readonly unrecorded = new Map<string, RecordedBuild>();
 
   constructor(private readonly deps: RecordedBuildDeps) {}
 
-  start(runner: BuildRunner, record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec, pull?: PullPolicy): BuildHandle<BuildSummary> {
+  start(runner: BuildRunner, record: WorkspaceRecord, input: SpecInput, spec: WorkspaceSpec, pull?: PullPolicy): RecordedBuild {
     const handle = startRecordedBuild(this.deps, runner, record, input, spec, pull);
     const recorded = handle.finished.catch(() => undefined);
     this.recording.add(recorded);
     void recorded.finally(() => this.recording.delete(recorded));
+    this.unrecorded.set(record.name, handle);
+    void handle.recorded.then(() => {
+      if (this.unrecorded.get(record.name) === handle) this.unrecorded.delete(record.name);
+    });
     return handle;
+  }
+
+  /** Resolves once the record of `workspace` shows the end of build `buildId` (at once when it already does). */
+  recorded(workspace: string, buildId: string): Promise<void> {
+    const build = this.unrecorded.get(workspace);
+    return build?.id === buildId ? build.recorded : Promise.resolve();
   }
 
   /** Resolves once every build started has its end recorded, or at `deadline` (ms since the epoch). */
@@ -42,6 +54,11 @@ export class RecordedBuilds {
     const late = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
     await Promise.race([Promise.allSettled([...this.recording]), late]).finally(() => clearTimeout(timer));
   }
+}
+
+/** A build kept in step with its record: `recorded` resolves once the record shows its end (announced; `finished` also waits for the save). */
+export interface RecordedBuild extends BuildHandle<BuildSummary> {
+  recorded: Promise<void>;
 }
 
 /**
@@ -57,7 +74,7 @@ export function startRecordedBuild(
   input: SpecInput,
   spec: WorkspaceSpec,
   pull?: PullPolicy,
-): BuildHandle<BuildSummary> {
+): RecordedBuild {
   // Only off, running and failed workspaces can build; a refused build goes back to where it was.
   const before = record.state as ObservedState;
   const building = transition(record.state, 'build', undefined, record.name);
@@ -77,6 +94,8 @@ export function startRecordedBuild(
   record.state = building;
   record.lastBuild = { buildId: build.id, status: 'building', startedAt: new Date().toISOString() };
   void deps.changed(record);
+  let markRecorded!: () => void;
+  const recorded = new Promise<void>((resolve) => (markRecorded = resolve));
   const finished = build.finished.then(async ({ outcome, error }) => {
     const lastBuild: BuildSummary = { ...record.lastBuild!, finishedAt: new Date().toISOString() };
     if (outcome) {
@@ -102,9 +121,13 @@ export function startRecordedBuild(
     }
     if (error) lastBuild.message = error.message;
     record.lastBuild = lastBuild;
-    await deps.changed(record);
+    const saved = deps.changed(record);
+    markRecorded();
+    await saved;
     if (outcome?.state === 'running') deps.succeeded?.(record);
     return lastBuild;
   });
-  return { id: build.id, log: build.log, finished };
+  // Whatever happens above, followers waiting for the record are let go.
+  void finished.finally(markRecorded).catch(() => undefined);
+  return { id: build.id, log: build.log, finished, recorded };
 }

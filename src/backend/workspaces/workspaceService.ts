@@ -212,6 +212,14 @@ export class WorkspaceService {
     return this.runtimeOf(this.records.require(name)).lifecycle.rebuildSafety(name);
   }
 
+  /**
+   * Resolves once the record of `name` shows the end of build `buildId`, so
+   * whoever is told "the build ended" then reads the workspace's new state.
+   */
+  buildRecorded(name: string, buildId: string): Promise<void> {
+    return this.builds.recorded(name, buildId);
+  }
+
   currentBuild(name: string): BuildHandle | undefined {
     const record = this.records.require(name);
     return this.engines.get(this.records.engineOf(record))?.runner.current(name);

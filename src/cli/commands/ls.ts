@@ -18,8 +18,8 @@ Examples:
   drydock ls --json | jq '.[].name'`,
   async run(context) {
     const { values } = parse(context.args, { json: { type: 'boolean' }, check: { type: 'boolean' } }, false);
-    const client = await context.backend();
-    let workspaces = await client.listWorkspaces();
+    const { client, value: listed } = await context.read((backend) => backend.listWorkspaces());
+    let workspaces = listed;
     if (values.check) workspaces = await Promise.all(workspaces.map((workspace) => client.checkUpdate(workspace.name)));
     if (values.json) {
       printJson(context, workspaces);
