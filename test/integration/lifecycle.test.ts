@@ -71,6 +71,20 @@ void describe('workspace lifecycle on a real Docker engine', () => {
     assert.equal(dockerExec(`drydock-${name}`, 'stat -c "%u" /home/dev; touch ~/writable && echo writable'), '1000\nwritable');
   });
 
+  void it('gives back a home that root took in the old container, and follows a change of user', async () => {
+    const name = newWorkspace('takenhome');
+    await rebuild(spec(name));
+    const container = `drydock-${name}`;
+    dockerExec(container, 'echo kept > ~/kept.txt');
+    docker(['exec', '-u', '0', container, 'chown', '0:0', '/home/dev']);
+    await rebuild(spec(name));
+    assert.equal(dockerExec(container, 'stat -c "%u:%g" /home/dev; cat ~/kept.txt'), '1000:1000\nkept');
+
+    // The same home volume, now mounted at /home/alice for uid 1001.
+    await rebuild(spec(name, { user: 'alice' }));
+    assert.equal(dockerExec(container, 'stat -c "%u:%g" /home/alice; touch ~/writable && echo writable'), '1001:1001\nwritable');
+  });
+
   void it('runs with an init process and a keep-alive command whatever the image CMD is', async () => {
     const name = newWorkspace('init');
     await rebuild(spec(name));

@@ -4,7 +4,7 @@ import { specLabel } from '../../core/specLabel';
 import type { PullPolicy } from '../../core/imageReference';
 import { parsePasswd, resolveWorkspaceUser, type PasswdEntry } from '../../core/passwd';
 import type { WorkspaceSpec } from '../../core/spec';
-import type { ContainerInfo, DockerAdapter, ImageInfo } from '../../docker/adapter';
+import type { ContainerInfo, DockerAdapter, ImageInfo, PathStat } from '../../docker/adapter';
 import type { BuildCancel } from './buildCancel';
 import type { BuildReporter } from './buildReporter';
 import type { ImagePulls } from './imagePulls';
@@ -142,22 +142,39 @@ async function replaceContainer(
     ...(spec.cpus !== undefined ? { nanoCpus: Math.round(spec.cpus * 1e9) } : {}),
     ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
   });
+  // What the old container, once stopped, saw of home's top folder (see homeSeenByOld).
+  let seenByOld: PathStat | undefined;
   const retireOld = old
     ? (async () => {
         options.reporter.info(`Stopping and removing the old container ${old.id.slice(0, 12)}.`);
         await docker.containers.stop(old.id, options.stopGraceSeconds);
+        seenByOld = await homeSeenByOld(docker, old);
         await docker.containers.remove(old.id);
       })()
     : Promise.resolve();
   // Every build, even for the same user: Docker gives an empty volume's top folder to root again
-  // each time a new container mounts it (it copies the image's mount point up into it).
-  const startNew = docker.containers.start(id).then(() => giveHomeToUser(docker, id, user, home));
+  // each time a new container is created on it (it copies the image's mount point up into it).
+  const startNew = docker.containers.start(id).then(() => giveHomeToUser(docker, id, user, home, seenByOld));
   const [retired, started] = await Promise.allSettled([retireOld, startNew]);
   if (retired.status === 'rejected') throw retired.reason;
   if (started.status === 'rejected') throw started.reason;
   // Only a container whose home is the user's ever carries the workspace's name.
   await docker.containers.rename(id, finalName);
   return id;
+}
+
+/**
+ * Home's top folder as the old container sees it once stopped, read while the
+ * new one starts (off the build's critical path): the new container was
+ * created before the old one stopped, so Docker's copy-up into an empty home
+ * is done, and from then on nothing runs that could change the folder. The
+ * old container mounts the same home volume at its own user's home.
+ * Undefined when that cannot be read: the new container is asked instead.
+ */
+async function homeSeenByOld(docker: DockerAdapter, old: ContainerInfo): Promise<PathStat | undefined> {
+  const user = old.labels[LABEL.user];
+  if (!user) return undefined;
+  return docker.files.stat(old.id, homeDir(user)).catch(() => undefined);
 }
 
 /**
@@ -235,10 +252,13 @@ export async function ensureHomeVolume(docker: DockerAdapter, ownership: Ownersh
  * point, a real directory the user cannot replace, and without -R nothing
  * inside it is touched.
  */
-async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: PasswdEntry, home: string): Promise<void> {
-  // Most rebuilds find home already theirs: one archive-API read of its tar header is far cheaper than an exec.
+async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: PasswdEntry, home: string, seenByOld?: PathStat): Promise<void> {
+  const ownedRight = (stat: PathStat | undefined): boolean => stat?.isDirectory === true && stat.uid === user.uid && stat.gid === user.gid;
+  // The old container already read it (most rebuilds): nothing to ask.
+  if (ownedRight(seenByOld)) return;
+  // Most other rebuilds find home already theirs too: one archive-API read of its tar header is far cheaper than an exec.
   const stat = await docker.files.stat(containerId, home).catch(() => undefined);
-  if (stat?.isDirectory && stat.uid === user.uid && stat.gid === user.gid) return;
+  if (ownedRight(stat)) return;
   const owner = `${user.uid}:${user.gid}`;
   const exitCode = await docker.containers.exec(containerId, ['chown', owner, home], { user: '0:0' }).catch(() => -1);
   if (exitCode === 0) return;
