@@ -1,9 +1,10 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ApiErrorBody } from '../api/views';
 import { DrydockError } from '../core/errors';
+import { plainRequest } from './plainRequest';
 
 /**
  * HTTP/JSON over the backend's Unix socket: plain requests, server-sent event
@@ -19,11 +20,14 @@ export class Transport {
     return text ? (JSON.parse(text) as unknown) : {};
   }
 
-  /** A request whose answer is read whole as text. */
+  /** A request whose answer is read whole as text (over a plain socket: see plainRequest). */
   async text(method: string, path: string, body?: unknown): Promise<string> {
-    const response = await this.send(method, path, body);
-    const text = await readAll(response);
-    if ((response.statusCode ?? 500) >= 400) throw errorFromBody(response.statusCode ?? 500, text);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const answer = await plainRequest(this.socketPath, method, path, payload).catch((error: Error) => {
+      throw unreachable(this.socketPath, error);
+    });
+    const text = answer.body.toString('utf8');
+    if (answer.status >= 400) throw errorFromBody(answer.status, text);
     return text;
   }
 
@@ -36,6 +40,7 @@ export class Transport {
 
   /** A streamed upload (`application/octet-stream`, chunked) with a JSON answer. */
   async upload(path: string, content: Uint8Array | Readable): Promise<unknown> {
+    const { request: httpRequest } = await loadHttp();
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const request = httpRequest({
         socketPath: this.socketPath,
@@ -108,7 +113,8 @@ export class Transport {
     });
   }
 
-  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+    const { request: httpRequest } = await loadHttp();
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const request = httpRequest({
@@ -153,6 +159,11 @@ export class EventStreamParser {
       if (data.length > 0) this.onEvent(JSON.parse(data.join('\n')) as unknown, event);
     }
   }
+}
+
+/** node:http, loaded by the streams, downloads and uploads only (see plainRequest). */
+function loadHttp(): Promise<typeof import('node:http')> {
+  return import('node:http');
 }
 
 function readAll(response: IncomingMessage): Promise<string> {
