@@ -62,8 +62,9 @@ export class DockerAdapter {
     return DockerAdapter.of(connection);
   }
 
-  private static of({ docker, endpoint, close }: Connection): DockerAdapter {
-    return new DockerAdapter(docker, endpoint.description, 'socketPath' in endpoint.options, pingTimeoutFor(endpoint), close);
+  private static of(connection: Connection): DockerAdapter {
+    const { docker, endpoint } = connection;
+    return new DockerAdapter(docker, endpoint.description, 'socketPath' in endpoint.options, pingTimeoutFor(endpoint), () => connection.close());
   }
 
   /** Lets go of the engine: an SSH link is closed now rather than by its idle timer (an engine removed, a backend stopping). */
