@@ -1,5 +1,6 @@
-// Bundles the three entry points. dockerode's ssh2 must stay inside the bundle
-// (marking it external breaks loading); its optional natives stay external.
+// Bundles the three entry points, and the two parts of the backend it loads
+// only when needed. dockerode's ssh2 must stay inside a bundle (marking it
+// external breaks loading); its optional natives stay external.
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -10,22 +11,36 @@ const require = createRequire(import.meta.url);
  * dockerode loads ssh2 (only for ssh:// engines) and gRPC (only for BuildKit
  * sessions) at start-up: about 16 MB of the backend's memory for features it
  * rarely uses. These two modules become stubs that load the real ones on
- * first call; they stay inside the bundle, as ssh2 must.
+ * first call from bundles of their own beside the backend's
+ * (dist/backend-ssh.js, dist/backend-session.js): until then their code
+ * (over half the backend's) is neither run nor held in memory as source.
+ * ssh2 stays inside a bundle, as it must.
  */
+const lazyTargets = [
+  {
+    importer: /docker-modem[\\/]lib[\\/]modem\.js$/,
+    path: './ssh',
+    real: join(dirname(require.resolve('docker-modem/lib/modem.js')), 'ssh.js'),
+    bundle: 'backend-ssh.js',
+  },
+  {
+    importer: /dockerode[\\/]lib[\\/]docker\.js$/,
+    path: './session',
+    real: join(dirname(require.resolve('dockerode/lib/docker.js')), 'session.js'),
+    bundle: 'backend-session.js',
+  },
+];
 const lazyModules = {
   name: 'lazy-dockerode-extras',
   setup(build) {
-    const targets = [
-      { importer: /docker-modem[\\/]lib[\\/]modem\.js$/, path: './ssh', real: join(dirname(require.resolve('docker-modem/lib/modem.js')), 'ssh.js') },
-      { importer: /dockerode[\\/]lib[\\/]docker\.js$/, path: './session', real: join(dirname(require.resolve('dockerode/lib/docker.js')), 'session.js') },
-    ];
     build.onResolve({ filter: /^\.\/(ssh|session)$/ }, (args) => {
-      const target = targets.find((candidate) => candidate.path === args.path && candidate.importer.test(args.importer));
-      return target ? { path: target.real, namespace: 'lazy' } : undefined;
+      const target = lazyTargets.find((candidate) => candidate.path === args.path && candidate.importer.test(args.importer));
+      return target ? { path: target.bundle, namespace: 'lazy' } : undefined;
     });
+    // Resolved at run time beside the bundle that asks for it.
+    build.onResolve({ filter: /^\.\/backend-(ssh|session)\.js$/ }, (args) => ({ path: args.path, external: true }));
     build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
-      contents: `module.exports = function () { return require(${JSON.stringify(args.path)}).apply(this, arguments); };`,
-      resolveDir: dirname(args.path),
+      contents: `module.exports = function () { return require(${JSON.stringify(`./${args.path}`)}).apply(this, arguments); };`,
       loader: 'js',
     }));
   },
@@ -47,6 +62,7 @@ const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   { entryPoints: ['src/backend/main.ts'], outfile: 'dist/backend.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  ...lazyTargets.map((target) => ({ entryPoints: [target.real], outfile: `dist/${target.bundle}` })),
 ];
 for (const entry of entries) {
   const options = { ...common, ...entry, external: entry.external ?? common.external };

@@ -31,6 +31,17 @@ void describe('bundles (npm run build)', () => {
     assert.equal(execFileSync(process.execPath, [dist('backend.js'), '--version'], { encoding: 'utf8' }).trim(), VERSION);
   });
 
+  void it("the backend's SSH transport and BuildKit session load from bundles of their own, on first use", () => {
+    const backend = readFileSync(dist('backend.js'), 'utf8');
+    for (const part of ['backend-ssh.js', 'backend-session.js']) {
+      assert.ok(backend.includes(`require("./${part}")`), `backend.js does not load ${part}`);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the built bundle is the point
+      assert.equal(typeof require(dist(part)), 'function', `${part} does not export the module dockerode calls`);
+    }
+    // gRPC's code is not in the backend's own bundle.
+    assert.ok(!backend.includes('grpc-node-js'), 'gRPC is still in backend.js');
+  });
+
   void it('the extension bundle loads with only vscode external and exports activate', () => {
     // Outside a VS Code host there is no `vscode` module: give the loader an empty one.
     const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };

@@ -33,7 +33,7 @@ void describe('systemdUnit / launchdAgent', () => {
       'Description=Drydock workspaces backend',
       '[Service]',
       'Type=simple',
-      'ExecStart=/usr/bin/node --max-semi-space-size=1 --expose-gc /opt/drydock/dist/backend.js run',
+      'ExecStart=/usr/bin/node --max-semi-space-size=1 --expose-gc --no-opt /opt/drydock/dist/backend.js run',
       'Restart=on-failure',
       'Environment="PATH=/usr/bin:/bin"',
       'Environment="DRYDOCK_STATE_DIR=/tmp/dd state"',
@@ -49,7 +49,7 @@ void describe('systemdUnit / launchdAgent', () => {
     const t = { ...target('linux', {}), backendScript: '/home/a b/$x/50%.js', configHome: '/cfg' };
     const unit = systemdUnit(t);
     assert.equal(unit.path, '/cfg/systemd/user/drydock.service');
-    assert.ok(unit.content.includes('ExecStart=/usr/bin/node --max-semi-space-size=1 --expose-gc "/home/a b/$$x/50%%.js" run\n'));
+    assert.ok(unit.content.includes('ExecStart=/usr/bin/node --max-semi-space-size=1 --expose-gc --no-opt "/home/a b/$$x/50%%.js" run\n'));
     assert.ok(!unit.content.includes('Environment='));
   });
 
@@ -71,7 +71,7 @@ void describe('systemdUnit / launchdAgent', () => {
     assert.ok(c.includes('<key>Label</key>\n  <string>dev.drydock.backend</string>'));
     assert.ok(
       c.includes(
-        '<key>ProgramArguments</key>\n  <array>\n    <string>/usr/bin/node</string>\n    <string>--max-semi-space-size=1</string>\n    <string>--expose-gc</string>\n    <string>/opt/drydock/dist/backend.js</string>\n    <string>run</string>\n  </array>',
+        '<key>ProgramArguments</key>\n  <array>\n    <string>/usr/bin/node</string>\n    <string>--max-semi-space-size=1</string>\n    <string>--expose-gc</string>\n    <string>--no-opt</string>\n    <string>/opt/drydock/dist/backend.js</string>\n    <string>run</string>\n  </array>',
       ),
     );
     assert.ok(c.includes('<key>RunAtLoad</key>\n  <true/>'));

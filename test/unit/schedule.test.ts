@@ -206,6 +206,21 @@ void describe('nextRun in UTC', () => {
     assertInvalid(() => nextRun({ expression: '0 0 * * *', timeZone: 'Xyz' }, new Date(0)), 'timeZone', 'Xyz');
   });
 
+  void it('answers the same whatever was asked before (the last answer per schedule is reused only where it holds)', () => {
+    // Weekdays at 09:00 in Berlin; 2026-03-27 is a Friday, the 29th the start of summer time.
+    const weekdays = (after: string): string | undefined => next('0 9 * * 1-5', BERLIN, after);
+    assert.equal(weekdays('2026-03-26T09:00:00Z'), '2026-03-27T08:00:00.000Z');
+    // Later starts up to the answer reuse it; at the answer itself the search moves on (strictly after), over the DST change.
+    assert.equal(weekdays('2026-03-27T07:59:59Z'), '2026-03-27T08:00:00.000Z');
+    assert.equal(weekdays('2026-03-27T08:00:00Z'), '2026-03-30T07:00:00.000Z');
+    // An earlier start than the last search's is searched afresh, not given the later answer.
+    assert.equal(weekdays('2026-03-26T07:00:00Z'), '2026-03-26T08:00:00.000Z');
+    // The same text in another zone, or another text in this zone, is its own schedule.
+    assert.equal(next('0 9 * * 1-5', 'UTC', '2026-03-26T07:00:00Z'), '2026-03-26T09:00:00.000Z');
+    assert.equal(next('0 10 * * 1-5', BERLIN, '2026-03-26T07:00:00Z'), '2026-03-26T09:00:00.000Z');
+    assert.equal(weekdays('2026-03-26T07:30:00Z'), '2026-03-26T08:00:00.000Z');
+  });
+
   void it('evaluates wall times in the given zone', () => {
     assert.equal(next('0 9 * * *', BERLIN, '2026-01-15T12:00:00Z'), '2026-01-16T08:00:00.000Z');
     assert.equal(next('0 9 * * *', BERLIN, '2026-07-15T12:00:00Z'), '2026-07-16T07:00:00.000Z');
