@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ApiErrorBody } from '../api/views';
 import { DrydockError } from '../core/errors';
-import { plainRequest } from './plainRequest';
+import { KeptConnection, plainRequest } from './plainRequest';
 
 /**
  * HTTP/JSON over the backend's Unix socket: plain requests, server-sent event
@@ -12,6 +12,9 @@ import { plainRequest } from './plainRequest';
  * every call by the endpoint table; tests use this to send what no client would.
  */
 export class Transport {
+  /** The connection the last JSON or text call left open, for the next (see KeptConnection). */
+  private readonly kept = new KeptConnection();
+
   constructor(readonly socketPath: string) {}
 
   /** A JSON request; answers the parsed body, or throws the API's error as a DrydockError. */
@@ -23,7 +26,7 @@ export class Transport {
   /** A request whose answer is read whole as text (over a plain socket: see plainRequest). */
   async text(method: string, path: string, body?: unknown): Promise<string> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const answer = await plainRequest(this.socketPath, method, path, payload).catch((error: Error) => {
+    const answer = await plainRequest(this.socketPath, method, path, payload, this.kept).catch((error: Error) => {
       throw unreachable(this.socketPath, error);
     });
     const text = answer.body.toString('utf8');

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { plainRequest } from '../../src/client/plainRequest';
 import { Transport } from '../../src/client/transport';
 import { isDrydockError } from '../../src/core/errors';
@@ -102,6 +104,45 @@ void describe('plain HTTP requests over a Unix socket (the CLI without node:http
         assert.equal(error.message, 'no workspace named "x"');
         return true;
       });
+    } finally {
+      await close(server);
+    }
+  });
+
+  void it("a client's calls one after another share one connection; one the server closed meanwhile is replaced", async () => {
+    let connections = 0;
+    const { socketPath, server } = await serve((request, response) => {
+      const text = JSON.stringify({ url: request.url });
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      response.end(text);
+    });
+    server.on('connection', () => connections++);
+    try {
+      const transport = new Transport(socketPath);
+      for (const path of ['/v1/a', '/v1/b', '/v1/c']) assert.deepEqual(await transport.json('POST', path, {}), { url: path });
+      assert.equal(connections, 1);
+      // The server ends its idle connections (as at its keep-alive timeout): the next call still gets its answer.
+      server.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(await transport.json('GET', '/v1/d'), { url: '/v1/d' });
+      assert.equal(connections, 2);
+    } finally {
+      await close(server);
+    }
+  });
+
+  void it('an idle kept connection does not keep the process alive', async () => {
+    const { socketPath, server } = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
+      response.end('{}');
+    });
+    const client = `require(${JSON.stringify(join(__dirname, '../../src/client/transport.js'))}).Transport.prototype.json.call(
+  new (require(${JSON.stringify(join(__dirname, '../../src/client/transport.js'))}).Transport)(${JSON.stringify(socketPath)}), 'GET', '/v1/health');`;
+    try {
+      // The client process ends by itself right after its answer, though the server keeps the connection open for 5 s.
+      const started = Date.now();
+      await promisify(execFile)(process.execPath, ['-e', client], { timeout: 4000 });
+      assert.ok(Date.now() - started < 4000);
     } finally {
       await close(server);
     }
