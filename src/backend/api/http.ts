@@ -125,6 +125,22 @@ export function startEventStream(response: ServerResponse, onClose: () => void):
   // The response closes when the client goes away (a request's own 'close' only means its body was read).
   response.on('close', close);
   return (data, event) => {
-    response.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+    response.write(`${event ? `event: ${event}\n` : ''}data: ${eventText(data)}\n\n`);
   };
+}
+
+/**
+ * An event's JSON, made once however many streams carry it: the feed hands
+ * every client the same object (100 windows were 100 serializations of each
+ * event). Sound because a wire event is made to be sent and never changed after.
+ */
+const sentEvents = new WeakMap<object, string>();
+export function eventText(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return JSON.stringify(data);
+  let text = sentEvents.get(data);
+  if (text === undefined) {
+    text = JSON.stringify(data);
+    sentEvents.set(data, text);
+  }
+  return text;
 }
