@@ -8,7 +8,6 @@ import {
   nextWakeUp,
   recordActivity,
   releaseLease,
-  startClock,
   type ActivityState,
   type Lease,
 } from '../../core/autoOff';
@@ -27,17 +26,11 @@ import type { BackendEvent } from '../workspaces/backendEvents';
 import type { EventBus } from '../workspaces/eventBus';
 import type { WorkspaceRecord } from '../workspaces/records';
 import type { WorkspaceService } from '../workspaces/workspaceService';
+import { ActivityAnnouncer } from './activityAnnouncer';
+import { restoredClock, savedClock } from './savedClock';
 
 /** Timers are never set further out than this, so a host that slept is noticed within it of waking. */
 const WATCHDOG_MS = 10_000;
-/** Heartbeats of a workspace after the first are saved and announced at most this often. */
-const ACTIVITY_ANNOUNCE_MS = 1000;
-/**
- * A lease held from inside the workspace outlives a backend restart (its
- * holder still runs in the container). Restored, it lasts at least this long,
- * for Drydock inside to find its holder's pipe and keep or release it.
- */
-const RESTORED_LEASE_GRACE_MS = 10_000;
 
 export interface AutoOffDeps {
   service: WorkspaceService;
@@ -56,8 +49,8 @@ export class AutoOffManager {
   private readonly clocks = new Map<string, { state: ActivityState; buildId: string }>();
   private timer: NodeJS.Timeout | undefined;
   private expectedAt = 0;
-  /** Workspaces whose activity was announced within ACTIVITY_ANNOUNCE_MS; `pending`: more came since. */
-  private readonly recentActivity = new Map<string, { timer: NodeJS.Timeout; pending: boolean }>();
+  /** Heartbeats saved and announced at most once a second per workspace after the first. */
+  private readonly announcer = new ActivityAnnouncer((name) => void this.persist(name, 'soon'));
   private readonly now: () => number;
 
   constructor(private readonly deps: AutoOffDeps) {
@@ -79,54 +72,23 @@ export class AutoOffManager {
     if (record.state !== 'running') return this.forget(name);
     const buildId = record.lastBuild?.buildId ?? '';
     if (this.clocks.get(name)?.buildId === buildId) return;
-    const now = this.now();
-    const saved = record.activity;
-    // A fresh build starts a fresh clock; a backend restart restores the saved deadline (overdue means stop now).
-    const restored =
-      saved && record.builtAt && saved.lastActivityAt >= Date.parse(record.builtAt)
-        ? {
-            lastActivityAt: saved.lastActivityAt,
-            deadline: saved.deadline,
-            // Only leases held from inside are kept: their holders outlive us; a client's lease is renewed by its client or ends.
-            leases: (saved.leases ?? []).map((lease) => ({ ...lease, expiresAt: Math.max(lease.expiresAt, now + RESTORED_LEASE_GRACE_MS) })),
-            warned: [],
-            ...(saved.extendedUntil ? { extendedUntil: saved.extendedUntil } : {}),
-          }
-        : startClock(now, this.threshold(record));
+    const restored = restoredClock(record, this.now(), this.threshold(record));
     this.clocks.set(name, { state: restored, buildId });
     void this.persist(name, 'durable');
     this.reschedule();
   }
 
   /**
-   * Heartbeats come in bursts (ten windows, each throttled on its own): the
-   * clock moves at once, but after the first only one save and one workspace
-   * event a second carry it. Activity only moves wake-ups later, so a pending
-   * timer is early enough, and its tick reschedules.
+   * The clock moves at once; saves and events are throttled (ActivityAnnouncer).
+   * Activity only moves wake-ups later, so a pending timer is early enough,
+   * and its tick reschedules.
    */
   activity(name: string): string | undefined {
     const clock = this.requireClock(name);
     clock.state = recordActivity(clock.state, this.now(), this.threshold(this.deps.service.record(name)));
-    this.announceActivity(name);
+    this.announcer.activity(name);
     if (this.timer === undefined) this.reschedule();
     return this.deadlineOf(name);
-  }
-
-  private announceActivity(name: string): void {
-    const recent = this.recentActivity.get(name);
-    if (recent) {
-      recent.pending = true;
-      return;
-    }
-    void this.persist(name, 'soon');
-    const entry = {
-      pending: false,
-      timer: setTimeout(() => {
-        this.recentActivity.delete(name);
-        if (entry.pending) this.announceActivity(name);
-      }, ACTIVITY_ANNOUNCE_MS),
-    };
-    this.recentActivity.set(name, entry);
   }
 
   extendBy(name: string, options: { durationMs?: number; until?: number }): string | undefined {
@@ -148,7 +110,7 @@ export class AutoOffManager {
       record.autoOff = typeof setting === 'number' ? formatDuration(setting) : setting;
       if (clock) {
         clock.state = recordActivity(clock.state, this.now(), this.threshold(record));
-        record.activity = this.savedClock(clock.state);
+        record.activity = savedClock(clock.state, this.now());
       }
     });
     this.reschedule();
@@ -202,11 +164,7 @@ export class AutoOffManager {
   close(): void {
     clearTimeout(this.timer);
     // Activity not yet carried into the records goes in now, before the last write.
-    for (const [name, recent] of this.recentActivity) {
-      clearTimeout(recent.timer);
-      if (recent.pending) void this.persist(name, 'soon');
-    }
-    this.recentActivity.clear();
+    this.announcer.flush();
   }
 
   private tick(): void {
@@ -274,17 +232,7 @@ export class AutoOffManager {
   private async persist(name: string, persistence: 'soon' | 'durable'): Promise<void> {
     const clock = this.clocks.get(name);
     if (!clock) return;
-    await this.deps.service.patch(name, (record) => (record.activity = this.savedClock(clock.state)), persistence).catch(() => undefined);
-  }
-
-  private savedClock({ lastActivityAt, deadline, extendedUntil, leases }: ActivityState): NonNullable<WorkspaceRecord['activity']> {
-    const inside = leases.filter((lease) => lease.pipe !== undefined && lease.expiresAt > this.now());
-    return {
-      lastActivityAt,
-      ...(deadline !== undefined ? { deadline } : {}),
-      ...(extendedUntil !== undefined ? { extendedUntil } : {}),
-      ...(inside.length > 0 ? { leases: inside } : {}),
-    };
+    await this.deps.service.patch(name, (record) => (record.activity = savedClock(clock.state, this.now())), persistence).catch(() => undefined);
   }
 
   private forget(name: string): void {
