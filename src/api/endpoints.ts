@@ -8,11 +8,8 @@ import type {
   DaemonEvent,
   ExecStartedView,
   ExecStatusView,
-  DirectoryEntryView,
   EngineView,
   RebuildSafetyView,
-  FileStatView,
-  FileWatchEvent,
   Health,
   HostKeyView,
   LocalImageView,
@@ -20,6 +17,7 @@ import type {
   PolicyView,
   WorkspaceView,
 } from './views';
+import type { DirectoryEntryView, FileStatView, FileWatchEvent } from './fileViews';
 
 /**
  * The API contract: every endpoint once, with its method, path pattern,

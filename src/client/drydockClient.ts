@@ -17,7 +17,8 @@ import type { SpecInput } from '../core/spec';
 import type { ExecRequest, ScheduleRequest, WriteFileQuery } from '../api/schemas';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { BuildStreamEvent, DaemonEvent, EngineView, FileWatchEvent, WorkspaceView } from '../api/views';
+import type { BuildStreamEvent, DaemonEvent, EngineView, WorkspaceView } from '../api/views';
+import type { FileWatchEvent } from '../api/fileViews';
 import { Transport } from './transport';
 
 /**

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DirectoryEntryView, FileStatView } from '../api/views';
+import type { DirectoryEntryView, FileStatView } from '../api/fileViews';
 import { DrydockError, errorMessage } from '../core/errors';
 import type { BackendConnection } from './backendConnection';
 

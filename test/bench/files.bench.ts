@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { containerName } from '../../src/core/names';
-import type { FileWatchEvent } from '../../src/api/views';
+import type { FileWatchEvent } from '../../src/api/fileViews';
 import { docker, dockerExec, removeWorkspaceObjects } from '../support/docker';
 import { createRunning, newStateDir, removeStateDir, startDaemon } from '../support/daemonProcess';
 import { buildTestImage, removeImage } from '../support/testImage';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FileWatchEvent } from '../../src/api/views';
+import type { FileWatchEvent } from '../../src/api/fileViews';
 import { containerName } from '../../src/core/names';
 import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
 import { dockerExec, removeWorkspaceObjects, uniqueName } from '../support/docker';

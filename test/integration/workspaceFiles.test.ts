@@ -10,7 +10,7 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { endpoints, pathFor } from '../../src/api/endpoints';
-import type { FileWatchEvent } from '../../src/api/views';
+import type { FileWatchEvent } from '../../src/api/fileViews';
 import { containerName } from '../../src/core/names';
 import { DrydockError } from '../../src/core/errors';
 import { createRunning, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';

@@ -172,7 +172,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (!build) throw new DrydockError('not_found', `workspace ${params.name} is not building; see its last build with \`drydock logs ${params.name}\`.`);
       sink.send({ event: 'build', data: { buildId: build.id } });
       // The log's result comes a moment before the record shows the build's end: the stream ends once it does.
-      const recorded = service.buildRecorded(params.name, build.id);
+      const recorded = service.builds.recorded(params.name, build.id);
       sink.onClose(
         build.log.subscribe((entry) => {
           sink.send({ event: 'message', data: buildLogEntryView(entry) });

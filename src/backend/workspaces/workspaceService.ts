@@ -51,7 +51,8 @@ export class WorkspaceService {
   readonly engines: EngineRuntimes;
   private readonly records: WorkspaceRecords;
   private readonly reconciler: EngineReconcile;
-  private readonly builds: RecordedBuilds;
+  /** The builds started here, until their ends are in their records (`recorded`: wait for one). */
+  readonly builds: RecordedBuilds;
   /** Update checks, and the images Drydock's pulls brought onto each engine (the only ones it removes). */
   readonly images: WorkspaceImages;
 
@@ -212,14 +213,6 @@ export class WorkspaceService {
     return this.runtimeOf(this.records.require(name)).lifecycle.rebuildSafety(name);
   }
 
-  /**
-   * Resolves once the record of `name` shows the end of build `buildId`, so
-   * whoever is told "the build ended" then reads the workspace's new state.
-   */
-  buildRecorded(name: string, buildId: string): Promise<void> {
-    return this.builds.recorded(name, buildId);
-  }
-
   currentBuild(name: string): BuildHandle | undefined {
     const record = this.records.require(name);
     return this.engines.get(this.records.engineOf(record))?.runner.current(name);
@@ -291,11 +284,6 @@ export class WorkspaceService {
 
   get defaultEngine(): string {
     return this.deps.directory?.defaultName() ?? LOCAL_ENGINE;
-  }
-
-  /** Writes what is pending (a clean stop). */
-  flush(): Promise<void> {
-    return this.deps.writer.flush();
   }
 
   private runtimeOf(record: Readonly<WorkspaceRecord>): EngineRuntime {

@@ -11,11 +11,12 @@
  */
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AnyAuthMethod, Client, ClientChannel, ConnectConfig, ParsedKey } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { DrydockError } from '../../core/errors';
 import { SshHostKeyError, type PresentedHostKey } from './hostKeyError';
 import { checkHostKey, fingerprintOf, keyTypeOf } from './knownHosts';
 import type { SshTarget } from './sshConfig';
+import { authMethods, usableKeyFiles, type KeyFile } from './sshKeys';
 
 export interface SshEnvironment {
   target: SshTarget;
@@ -232,31 +233,6 @@ function describe(target: SshTarget): string {
 
 function hostField(target: SshTarget): string {
   return target.port === 22 ? target.hostname : `'[${target.hostname}]:${target.port}'`;
-}
-
-/** The agent first, then each readable, unencrypted key file (an encrypted one needs the agent). */
-function authMethods(environment: SshEnvironment, keyFiles: KeyFile[]): AnyAuthMethod[] {
-  const { username } = environment.target;
-  const methods: AnyAuthMethod[] = [];
-  if (environment.agentSocket) methods.push({ type: 'agent', username, agent: environment.agentSocket });
-  for (const file of keyFiles) methods.push({ type: 'publickey', username, key: file.key });
-  return methods;
-}
-
-interface KeyFile {
-  path: string;
-  key: Buffer;
-}
-
-function usableKeyFiles(environment: SshEnvironment, parseKey: (key: Buffer) => ParsedKey | ParsedKey[] | Error): KeyFile[] {
-  const files: KeyFile[] = [];
-  for (const path of environment.target.identityFiles) {
-    const key = environment.readFile(path);
-    if (!key) continue;
-    if (parseKey(key) instanceof Error) continue;
-    files.push({ path, key });
-  }
-  return files;
 }
 
 /**
