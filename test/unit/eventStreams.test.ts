@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { type EventStreamWriter, startEventStream } from '../../src/backend/api/http';
 import { EventStreamParser } from '../../src/client/transport';
 import { containerEventReader, type ContainerEvent } from '../../src/docker/events';
 
@@ -36,5 +40,38 @@ void describe('client event stream parser', () => {
     const block = `event: build-log\ndata: ${JSON.stringify({ text: 'tests passed ✓' })}\n\n`;
     for (const chunk of splitInside(block, '✓')) parser.push(chunk);
     assert.deepEqual(received, [{ data: { text: 'tests passed ✓' }, event: 'build-log' }]);
+  });
+});
+
+/** A real HTTP server whose one stream `serve` writes to; returns the body as the client got it, chunk by chunk. */
+async function streamChunks(serve: (writer: EventStreamWriter) => void): Promise<string[]> {
+  const server = createServer((_request, response) => serve(startEventStream(response, () => undefined)));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const call = request({ port: (server.address() as AddressInfo).port, path: '/' });
+    call.end();
+    const [answer] = (await once(call, 'response')) as [IncomingMessage];
+    const chunks: string[] = [];
+    answer.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    await once(answer, 'end');
+    return chunks;
+  } finally {
+    server.close();
+  }
+}
+
+void describe('backend event stream writer', () => {
+  void it('writes a burst of events once, in order, and flushes what waits when the stream ends', async () => {
+    const chunks = await streamChunks((writer) => {
+      writer.send({ step: 1 });
+      writer.send({ step: 2 }, 'build-log');
+      setTimeout(() => {
+        writer.send({ step: 3 });
+        writer.end();
+      }, 50);
+    });
+    // The opening comment, the burst of two in one write, the last one flushed by the end.
+    assert.deepEqual(chunks, [': drydock\n\n', 'data: {"step":1}\n\nevent: build-log\ndata: {"step":2}\n\n', 'data: {"step":3}\n\n']);
   });
 });

@@ -6,7 +6,7 @@ import { endpoints, type AnyEndpoint, type EndpointName } from '../../api/endpoi
 import { DrydockError } from '../../core/errors';
 import { ENGINE_NAME, WORKSPACE_NAME } from '../../core/names';
 import type { Handlers } from './handlers';
-import { declaresBody, parseBody, readJson, requireJsonType, requireOctetStream, sendJson, startEventStream } from './http';
+import { declaresBody, type EventStreamWriter, parseBody, readJson, requireJsonType, requireOctetStream, sendJson, startEventStream } from './http';
 import { bodySchemas, querySchemas, streamQuerySchemas } from './validation';
 
 interface Route {
@@ -89,17 +89,21 @@ export class Router {
         const query = this.streamQuery(route, url);
         const named = route.endpoint.named;
         const closers: (() => void)[] = [];
-        let started: ((data: unknown, event?: string) => void) | undefined;
+        let started: EventStreamWriter | undefined;
+        const start = (): EventStreamWriter => (started ??= startEventStream(response, () => closers.forEach((close) => close())));
         // Headers go out with the first event, so a handler that refuses (not building) still answers an error.
         const send = (event: unknown): void => {
-          started ??= startEventStream(response, () => closers.forEach((close) => close()));
           if (named) {
             const { event: name, data } = event as { event: string; data: unknown };
-            started(data, name === 'message' ? undefined : name);
-          } else started(event);
+            start().send(data, name === 'message' ? undefined : name);
+          } else start().send(event);
         };
-        await (handler as AnyStreamHandler)({ params, query }, { send, end: () => response.end(), onClose: (listener) => closers.push(listener) });
-        started ??= startEventStream(response, () => closers.forEach((close) => close()));
+        const end = (): void => {
+          if (started) started.end();
+          else response.end();
+        };
+        await (handler as AnyStreamHandler)({ params, query }, { send, end, onClose: (listener) => closers.push(listener) });
+        if (!response.writableEnded) start();
         // A client that left while an asynchronous handler was starting (a file watch) gets its close all the same.
         if (request.socket.destroyed) closers.forEach((close) => close());
         return;
