@@ -17,7 +17,9 @@ export async function createContainer(docker: Dockerode, spec: ContainerCreateSp
       HostConfig: {
         Init: true,
         Mounts: spec.mounts.map((mount) =>
-          'bind' in mount ? { Type: 'bind', Source: mount.bind, Target: mount.target } : { Type: 'volume', Source: mount.volume, Target: mount.target },
+          'bind' in mount
+            ? { Type: 'bind', Source: mount.bind, Target: mount.target, ReadOnly: mount.readOnly === true }
+            : { Type: 'volume', Source: mount.volume, Target: mount.target },
         ),
         ...(spec.nanoCpus !== undefined ? { NanoCpus: spec.nanoCpus } : {}),
         // Swap equal to memory: the limit the user asked for is the limit they get.
@@ -83,6 +85,7 @@ export async function inspectContainer(docker: Dockerode, idOrName: string): Pro
       memoryBytes: info.HostConfig.Memory ?? 0,
       user: info.Config.User,
       env: envRecord(info.Config.Env ?? []),
+      volumes: (info.Mounts ?? []).flatMap((mount) => (mount.Type === 'volume' && mount.Name ? [{ name: mount.Name, target: mount.Destination }] : [])),
     };
   } catch (error) {
     if (isNotFound(error)) return undefined;

@@ -15,11 +15,17 @@ export async function inspectImage(docker: Dockerode, reference: string): Promis
       repoTags: info.RepoTags ?? [],
       repoDigests: info.RepoDigests ?? [],
       createdAt: info.Created,
+      ...pathOf(info.Config?.Env),
     };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw dockerFailure(error, `inspecting image ${reference}`);
   }
+}
+
+function pathOf(env: string[] | undefined): { pathEnv?: string } {
+  const entry = env?.find((variable) => variable.startsWith('PATH='));
+  return entry === undefined ? {} : { pathEnv: entry.slice('PATH='.length) };
 }
 
 /** The engine's tagged images, one entry per tag, newest first (dangling `<none>` images left out). */

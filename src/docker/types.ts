@@ -9,6 +9,8 @@ export interface ImageInfo {
   /** `repo@sha256:...` per registry it came from; empty for an image built or loaded here. */
   repoDigests: string[];
   createdAt: string;
+  /** The image's PATH, when its environment sets one. */
+  pathEnv?: string;
 }
 
 /** One tag of an image on the engine. */
@@ -41,6 +43,8 @@ export interface ContainerInfo {
   user: string;
   /** The container's environment (the image's, the spec's, HOME and USER). */
   env: Record<string, string>;
+  /** The named volumes it mounts, and where. */
+  volumes: { name: string; target: string }[];
 }
 
 export interface ContainerCreateSpec {
@@ -54,7 +58,7 @@ export interface ContainerCreateSpec {
   /** Replaces the image's ENTRYPOINT and CMD, so any image stays alive. */
   command: string[];
   /** Named volumes, and host folders (`bind`: a path on the engine's machine, so only on a local engine). */
-  mounts: ({ volume: string; target: string } | { bind: string; target: string })[];
+  mounts: ({ volume: string; target: string } | { bind: string; target: string; readOnly?: boolean })[];
   nanoCpus?: number;
   memoryBytes?: number;
 }

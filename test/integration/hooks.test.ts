@@ -305,7 +305,8 @@ void describe('build hooks on a real Docker engine', () => {
     const container = `drydock-${name}`;
     dockerExec(
       container,
-      'mkdir -p ~/.config && ln -s /etc/profile.d ~/.config/tool && ln -s /etc/sudoers.d ~/sud && ln -s /etc/drydock-final ~/.final',
+      // ~/vic points into home itself: a write through it would outlive the container that made it.
+      'mkdir -p ~/.config ~/victim && ln -s /etc/profile.d ~/.config/tool && ln -s /etc/sudoers.d ~/sud && ln -s /etc/drydock-final ~/.final && ln -s /home/dev/victim ~/vic',
       'dev',
     );
     const keyDir = mkdtempSync(join(scratch, 'keys-'));
@@ -316,6 +317,7 @@ void describe('build hooks on a real Docker engine', () => {
           { source: join(keyDir, 'token'), target: '.config/tool/token' },
           { source: join(keyDir, 'token'), target: 'sud/dev' },
           { source: join(keyDir, 'token'), target: '.final' },
+          { source: join(keyDir, 'token'), target: 'vic/token' },
           { source: join(keyDir, 'token'), target: 'spaced dir/ünïcode token' },
         ],
       }),
@@ -329,13 +331,36 @@ void describe('build hooks on a real Docker engine', () => {
       '/etc/profile.d\n/etc/sudoers.d\n/etc/drydock-final',
       'the links are left alone',
     );
+    assert.equal(dockerExec(container, 'ls -A ~/victim'), '', 'nothing written through a link into home');
     assert.equal(dockerExec(container, 'cat ~/"spaced dir/ünïcode token"'), 'echo owned', 'a secret without a link in its path is written');
     const log = logOf(finished);
     assert.match(log, /~\/\.config\/tool\/token.*~\/\.config\/tool is a symbolic link to \/etc\/profile\.d/);
     assert.match(log, /~\/sud\/dev.*~\/sud is a symbolic link to \/etc\/sudoers\.d/);
     assert.match(log, /~\/\.final.*~\/\.final is a symbolic link to \/etc\/drydock-final/);
+    assert.match(log, /~\/vic\/token.*~\/vic is a symbolic link to \/home\/dev\/victim/);
     assert.match(log, /\[warning\] Inject secrets/);
     assert.match(log, /=== build running/);
+  });
+
+  void it('writes the secret files of a rebuild through the stopped old container, never into the new one', async () => {
+    const name = workspace('handover');
+    const keyDir = mkdtempSync(join(scratch, 'keys-'));
+    const secrets = [{ source: join(keyDir, 'token'), target: '.config/tool/token', mode: '0600' }];
+    writeFileSync(join(keyDir, 'token'), 'first');
+    running(await build(name, { secrets }));
+    const container = `drydock-${name}`;
+    const oldId = docker(['inspect', '-f', '{{.Id}}', container]).trim();
+    const since = (Date.now() / 1000).toFixed(3);
+    writeFileSync(join(keyDir, 'token'), 'second');
+    const finished = running(await build(name, { secrets }));
+    const newId = docker(['inspect', '-f', '{{.Id}}', container]).trim();
+    const until = (Date.now() / 1000 + 1).toFixed(3);
+    const extractedInto = docker(['events', '--since', since, '--until', until, '--filter', 'event=extract-to-dir', '--format', '{{.Actor.ID}}'])
+      .split('\n')
+      .filter((id) => id === oldId || id === newId);
+    assert.deepEqual(extractedInto, [oldId], 'one extraction, into the old container');
+    assert.equal(dockerExec(container, 'stat -c "%a %U:%G" ~/.config/tool/token && cat ~/.config/tool/token'), '600 dev:dev\nsecond');
+    assert.match(logOf(finished), /~\/\.config\/tool\/token \(0600, 6 bytes\)/);
   });
 
   void it('never merges known_hosts through a symlinked ~/.ssh, and warns', async () => {

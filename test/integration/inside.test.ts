@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DaemonEvent, WorkspaceView } from '../../src/api/views';
@@ -191,6 +191,32 @@ void describe('drydock inside the workspace (busybox image, real backend)', () =
     // The token never reaches the backend's log or state file.
     const logs = ['daemon.log', 'state.json'].map((file) => readFileSync(join(daemon.stateDir, file), 'utf8')).join('\n');
     assert.ok(!logs.includes(newToken) && !logs.includes(oldToken), 'no token in daemon.log or state.json');
+  });
+
+  void it('mounts the drydock command read-only, the current one on every build, and removes it with the workspace', async () => {
+    const daemon = await daemonWith({ autoOff: { default: '1h' } });
+    const name = workspace('command');
+    await createRunning(daemon, { name, image: IMAGE, pullPolicy: 'never' });
+    const onHost = join(daemon.stateDir, 'inside', `${name}.drydock`);
+    const path = dockerExec(`drydock-${name}`, 'command -v drydock', 'dev');
+    assert.equal(dockerExec(`drydock-${name}`, `cat ${path}`, 'dev'), readFileSync(onHost, 'utf8').trim(), 'the container runs the file the backend wrote');
+    // Not even the container's root can change it: it is the build's, not the workspace's.
+    const write = spawnSync('docker', ['exec', '-u', '0', `drydock-${name}`, '/bin/sh', '-c', `echo 'echo hijacked' > ${path}`], { encoding: 'utf8' });
+    assert.notEqual(write.status, 0, 'root inside the container wrote to the mounted command');
+    assert.match(write.stderr, /read-only/i);
+    assert.equal(inside(name, 'drydock status').status, 0);
+
+    const { buildId } = await daemon.client.rebuild(name);
+    await daemon.waitForEvent(
+      (event) =>
+        event.type === 'workspace' && event.workspace.name === name && event.workspace.lastBuild?.buildId === buildId && event.workspace.state === 'running',
+      60_000,
+    );
+    assert.equal(dockerExec(`drydock-${name}`, `cat ${path}`, 'dev'), readFileSync(onHost, 'utf8').trim());
+    assert.equal(inside(name, 'drydock status').status, 0, 'the rebuilt workspace reaches the backend with its new token');
+
+    await daemon.client.deleteWorkspace(name);
+    await waitFor('the command file to go with the workspace', 5_000, () => (existsSync(onHost) ? undefined : true));
   });
 
   void it('keeps a lease held from inside across a backend restart, and still releases it when its holder dies', async () => {

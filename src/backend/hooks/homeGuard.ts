@@ -16,6 +16,9 @@ export interface HomeSurvey {
   kinds: Map<string, PathKind | undefined>;
 }
 
+/** A container and where it mounts the home volume. */
+export type HomeMount = Pick<BuildContext, 'docker' | 'containerId' | 'home'>;
+
 /**
  * Home is the user's and survives rebuilds, so any folder or file in it may be
  * a link planted to make a root write land outside home (Docker's archive API
@@ -24,10 +27,10 @@ export interface HomeSurvey {
  * archive API's stat, all at once: no process in the container); only paths
  * travel. Checking first and writing next is sound because the container is
  * new and, before these writes, runs nothing from home (only the image's
- * configure, before the dotfiles copy). Maps each of `relativePaths` that has
+ * configure, before the dotfiles copy), or is the old one, stopped. Maps each of `relativePaths` that has
  * a link on its way to that link, and says what each component is.
  */
-export async function surveyHome(context: BuildContext, relativePaths: readonly string[]): Promise<HomeSurvey> {
+export async function surveyHome(context: HomeMount, relativePaths: readonly string[]): Promise<HomeSurvey> {
   const { docker, containerId, home } = context;
   const components = [...new Set(relativePaths.flatMap((path) => pathComponents(path)))];
   const kinds = new Map<string, PathKind | undefined>();

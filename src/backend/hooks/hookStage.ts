@@ -1,10 +1,10 @@
 import { errorMessage } from '../../core/errors';
 import type { StepOutcome } from '../lifecycle/buildReporter';
-import type { BuildContext, HookStage } from '../lifecycle/types';
+import type { BuildContext, HomeWrittenEarly, HookStage, OldContainerHome } from '../lifecycle/types';
 import { runConfigure } from './configure';
 import type { DotfilesCache } from './dotfilesCache';
 import { applyDotfiles, runPersonalize } from './personalize';
-import { injectSecrets } from './secrets';
+import { injectSecrets, injectSecretsThroughOld } from './secrets';
 
 /**
  * The build hooks of docs/behaviour.md, in order, on every build, each a titled step of the
@@ -13,6 +13,10 @@ import { injectSecrets } from './secrets';
  */
 export class BuildHooks implements HookStage {
   constructor(private readonly dotfiles: DotfilesCache) {}
+
+  throughOldContainer(old: OldContainerHome): Promise<HomeWrittenEarly | undefined> {
+    return injectSecretsThroughOld(old);
+  }
 
   async run(context: BuildContext): Promise<{ warnings: string[] }> {
     const { reporter, spec } = context;

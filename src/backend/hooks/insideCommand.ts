@@ -3,10 +3,10 @@ import { insideCommandPath } from '../../core/insideCommand';
 import type { ArchiveEntry } from '../../docker/adapter';
 import type { BuildContext } from '../lifecycle/types';
 
-/** This build's `drydock` command: where it goes, and the entry that puts it there (relative to `/`). */
+/** This build's `drydock` command: where it goes, and the entry that puts it there (relative to `/`); no entry when it is bind-mounted. */
 export interface InsideCommandFile {
   path: string;
-  entry: ArchiveEntry;
+  entry?: ArchiveEntry;
 }
 
 /**
@@ -18,6 +18,7 @@ export interface InsideCommandFile {
 export async function insideCommandFile(context: BuildContext): Promise<InsideCommandFile | undefined> {
   const { inside, docker, containerId } = context;
   if (!inside) return undefined;
+  if (context.insideCommandAt !== undefined) return { path: context.insideCommandAt };
   const path = insideCommandPath((await docker.containers.inspect(containerId))?.env.PATH);
   // Relative to `/` with its whole path, so a missing /usr/local/bin is created (Docker resolves it inside the container).
   return { path, entry: { path: path.slice(1), type: 'file', mode: 0o755, uid: 0, gid: 0, content: Buffer.from(inside.command) } };
@@ -26,7 +27,7 @@ export async function insideCommandFile(context: BuildContext): Promise<InsideCo
 /** Puts the command in on its own; returns a problem for the step's warning, or undefined. */
 export async function installInsideCommand(context: BuildContext, file: InsideCommandFile): Promise<string | undefined> {
   try {
-    await context.docker.files.put(context.containerId, '/', [file.entry]);
+    if (file.entry) await context.docker.files.put(context.containerId, '/', [file.entry]);
   } catch (error) {
     return insideCommandProblem(file, error);
   }

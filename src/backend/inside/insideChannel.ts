@@ -11,6 +11,7 @@ import type { InsideAccess, InsideBuild } from '../lifecycle/types';
 import type { BackendEvent } from '../workspaces/backendEvents';
 import type { EventBus } from '../workspaces/eventBus';
 import type { WorkspaceService } from '../workspaces/workspaceService';
+import { removeCommandFile, writeCommandFile } from './commandFile';
 import { ControlFolder } from './controlFolder';
 import { insideStatusLines } from './insideStatus';
 import { KeepalivePipes, LEASE_TTL_MS } from './keepalivePipes';
@@ -80,8 +81,9 @@ export class InsideChannel implements InsideAccess {
         tokenFile: `${homeDir(user.name)}/${INSIDE_TOKEN_PATH}`,
         umask: sharing === 'private' ? '077' : '022',
       });
+      const commandFile = await writeCommandFile(this.deps.root, workspace, command);
       this.sync(workspace);
-      return { kind: 'ready', mount: { bind: folder.path, target: INSIDE_CONTROL_DIR }, token, command };
+      return { kind: 'ready', mount: { bind: folder.path, target: INSIDE_CONTROL_DIR }, token, command, commandFile };
     } catch (error) {
       const reason = `its control folder could not be prepared (${errorMessage(error)}); rebuild to try again.`;
       this.deps.log(`inside ${workspace}: ${reason}`);
@@ -137,6 +139,9 @@ export class InsideChannel implements InsideAccess {
     await this.folderOf(name)
       .remove()
       .catch((error: unknown) => this.deps.log(`inside ${name}: could not remove its control folder: ${errorMessage(error)}`));
+    await removeCommandFile(this.deps.root, name).catch((error: unknown) =>
+      this.deps.log(`inside ${name}: could not remove its drydock command: ${errorMessage(error)}`),
+    );
   }
 
   /** One scan at a time per workspace; events during a scan ask for one more. */

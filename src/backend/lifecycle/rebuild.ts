@@ -7,9 +7,11 @@ import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, ImageInfo, PathStat } from '../../docker/adapter';
 import type { BuildCancel } from './buildCancel';
 import type { BuildReporter } from './buildReporter';
+import { giveHomeToUser, homeSeenByOld, secretsThroughOld } from './homeHandover';
 import type { ImagePulls } from './imagePulls';
 import { resolveImage } from './imageResolver';
-import type { InsideAccess, InsideBuild, RebuildOutcome, HookStage } from './types';
+import { insideCommandTarget, insideMounts } from './insideMounts';
+import type { HomeWrittenEarly, InsideAccess, InsideBuild, RebuildOutcome, HookStage } from './types';
 
 /**
  * Keeps the container alive whatever the image's CMD is. With `Init: true`,
@@ -85,15 +87,28 @@ export async function rebuildWorkspace(docker: DockerAdapter, spec: WorkspaceSpe
   };
   let containerId: string | undefined;
   let inside: InsideBuild | undefined;
+  let homeWrittenEarly: HomeWrittenEarly | undefined;
   try {
     containerId = await reporter.step('Replace container', async () => {
       inside = await options.inside?.prepare({ workspace: spec.name, user, docker });
-      const id = await replaceContainer(docker, spec, image, user, old, options, inside);
-      reporter.info(`Container ${id.slice(0, 12)} running as ${user.name} (uid ${user.uid}) with home ${home}.`);
-      return id;
+      const replaced = await replaceContainer(docker, spec, image, user, old, options, inside);
+      homeWrittenEarly = replaced.writtenEarly;
+      reporter.info(`Container ${replaced.id.slice(0, 12)} running as ${user.name} (uid ${user.uid}) with home ${home}.`);
+      return replaced.id;
     });
     const id = containerId;
-    const context = { spec, buildId: options.buildId, containerId: id, user, home, docker, reporter, ...(inside ? { inside } : {}) };
+    const context = {
+      spec,
+      buildId: options.buildId,
+      containerId: id,
+      user,
+      home,
+      docker,
+      reporter,
+      ...(inside ? { inside } : {}),
+      ...(inside?.kind === 'ready' ? { insideCommandAt: insideCommandTarget(spec, image) } : {}),
+      ...(homeWrittenEarly ? { homeWrittenEarly } : {}),
+    };
     const hooks = options.hooks ? await options.hooks.run(context) : { warnings: [] };
     return { ...base, state: 'running', containerId: id, warnings: hooks.warnings, durationMs: Date.now() - started };
   } catch (error) {
@@ -117,7 +132,7 @@ async function replaceContainer(
   old: ContainerInfo | undefined,
   options: RebuildOptions,
   inside: InsideBuild | undefined,
-): Promise<string> {
+): Promise<{ id: string; writtenEarly?: HomeWrittenEarly }> {
   const home = homeDir(user.name);
   const finalName = containerName(spec.name);
   const nextName = `${finalName}-next`;
@@ -138,17 +153,22 @@ async function replaceContainer(
     workingDir: home,
     env: { ...spec.env, HOME: home, USER: user.name },
     command: KEEP_ALIVE_COMMAND,
-    mounts: [{ volume: homeVolumeName(spec.name), target: home }, ...(inside?.kind === 'ready' ? [inside.mount] : [])],
+    mounts: [{ volume: homeVolumeName(spec.name), target: home }, ...insideMounts(spec, image, inside)],
     ...(spec.cpus !== undefined ? { nanoCpus: Math.round(spec.cpus * 1e9) } : {}),
     ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
   });
   // What the old container, once stopped, saw of home's top folder (see homeSeenByOld).
   let seenByOld: PathStat | undefined;
+  let writtenEarly: HomeWrittenEarly | undefined;
   const retireOld = old
     ? (async () => {
         options.reporter.info(`Stopping and removing the old container ${old.id.slice(0, 12)}.`);
         await docker.containers.stop(old.id, options.stopGraceSeconds);
-        seenByOld = await homeSeenByOld(docker, old);
+        // Each kept as soon as it is read: the new container, once started, looks at home's owner.
+        await Promise.all([
+          homeSeenByOld(docker, old).then((stat) => (seenByOld = stat)),
+          secretsThroughOld(docker, spec, user, old, options.hooks, inside).then((written) => (writtenEarly = written)),
+        ]);
         await docker.containers.remove(old.id);
       })()
     : Promise.resolve();
@@ -160,21 +180,7 @@ async function replaceContainer(
   if (started.status === 'rejected') throw started.reason;
   // Only a container whose home is the user's ever carries the workspace's name.
   await docker.containers.rename(id, finalName);
-  return id;
-}
-
-/**
- * Home's top folder as the old container sees it once stopped, read while the
- * new one starts (off the build's critical path): the new container was
- * created before the old one stopped, so Docker's copy-up into an empty home
- * is done, and from then on nothing runs that could change the folder. The
- * old container mounts the same home volume at its own user's home.
- * Undefined when that cannot be read: the new container is asked instead.
- */
-async function homeSeenByOld(docker: DockerAdapter, old: ContainerInfo): Promise<PathStat | undefined> {
-  const user = old.labels[LABEL.user];
-  if (!user) return undefined;
-  return docker.files.stat(old.id, homeDir(user)).catch(() => undefined);
+  return { id, ...(writtenEarly ? { writtenEarly } : {}) };
 }
 
 /**
@@ -239,31 +245,4 @@ export async function ensureHomeVolume(docker: DockerAdapter, ownership: Ownersh
   }
   await docker.volumes.create(name, { ...madeHere(spec.name, ownership), [LABEL.spec]: specLabel(spec) });
   reporter.info(`Created home volume ${name}.`);
-}
-
-/**
- * A volume mounted where the image has no directory is owned by root. The
- * home directory itself (not its contents) is given to the workspace user on
- * every build (so a new image's uid follows, an empty home handed back to root
- * by Docker is healed, and so is a crash before the first chown); a home
- * already owned right is left as it is. chown by exec is the fast path; an
- * image without chown gets it through the archive API instead.
- * Neither can follow a link planted in home: `home` is the volume's mount
- * point, a real directory the user cannot replace, and without -R nothing
- * inside it is touched.
- */
-async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: PasswdEntry, home: string, seenByOld?: PathStat): Promise<void> {
-  const ownedRight = (stat: PathStat | undefined): boolean => stat?.isDirectory === true && stat.uid === user.uid && stat.gid === user.gid;
-  // The old container already read it (most rebuilds): nothing to ask.
-  if (ownedRight(seenByOld)) return;
-  // Most other rebuilds find home already theirs too: one archive-API read of its tar header is far cheaper than an exec.
-  const stat = await docker.files.stat(containerId, home).catch(() => undefined);
-  if (ownedRight(stat)) return;
-  const owner = `${user.uid}:${user.gid}`;
-  const exitCode = await docker.containers.exec(containerId, ['chown', owner, home], { user: '0:0' }).catch(() => -1);
-  if (exitCode === 0) return;
-  const name = home.slice(home.lastIndexOf('/') + 1);
-  await docker.files.put(containerId, home.slice(0, home.lastIndexOf('/')) || '/', [
-    { path: `${name}/`, type: 'directory', mode: stat?.mode ?? 0o755, uid: user.uid, gid: user.gid },
-  ]);
 }

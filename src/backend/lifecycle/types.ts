@@ -16,6 +16,30 @@ export interface BuildContext {
   reporter: BuildReporter;
   /** Drydock inside the workspace for this build: its token and command, or why there is none. */
   inside?: InsideBuild;
+  /** Where the build bind-mounted the `drydock` command (inside is ready): nothing to put in for it. */
+  insideCommandAt?: string;
+  /** Hook 1's home files, already written through the stopped old container (HookStage.throughOldContainer). */
+  homeWrittenEarly?: HomeWrittenEarly;
+}
+
+/** The stopped old container, which mounts the same home volume at `home` (its own user's home). */
+export interface OldContainerHome {
+  spec: WorkspaceSpec;
+  /** The new build's user: the files are theirs. */
+  user: PasswdEntry;
+  docker: DockerAdapter;
+  containerId: string;
+  home: string;
+  inside?: InsideBuild;
+}
+
+/** What hook 1 wrote into home before the new container ran, for its step to report: names, modes and sizes only. */
+export interface HomeWrittenEarly {
+  files: { path: string; mode: number; bytes: number }[];
+  /** Paths not written because of a symbolic link on their way. */
+  refused: string[];
+  /** For the build log: each refused link, a missing public key. */
+  warnings: string[];
 }
 
 /**
@@ -40,12 +64,20 @@ export type InsideBuild =
       token: string;
       /** The `drydock` command's text. */
       command: string;
+      /** That command as a file on this machine, bind-mounted read-only where the container's PATH finds it. */
+      commandFile: string;
     }
   | { kind: 'unavailable'; reason: string; command: string };
 
 /** Step 5 of a rebuild. Throws (hook_failed) to fail the build; returns warnings that leave it running. */
 export interface HookStage {
   run(context: BuildContext): Promise<{ warnings: string[] }>;
+  /**
+   * Hook 1's files written into home through the stopped old container while
+   * the new one starts, off the build's critical path. Undefined when they
+   * must wait for the new container (run writes them then); never throws.
+   */
+  throughOldContainer?(old: OldContainerHome): Promise<HomeWrittenEarly | undefined>;
 }
 
 export interface RebuildOutcome {
