@@ -111,7 +111,7 @@ function exchange(socket: Socket, open: boolean, outgoing: Outgoing, kept: KeptC
     let head: Head | undefined;
     let body: BodyReader | undefined;
     const settle = (outcome: () => void, keep = false): void => {
-      socket.off('data', onData).off('end', onEnd).off('error', onError).off('connect', send);
+      socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError).off('connect', send);
       signal?.removeEventListener('abort', onAbort);
       if (keep && kept) kept.keep(socket);
       else socket.destroy();
@@ -156,6 +156,8 @@ function exchange(socket: Socket, open: boolean, outgoing: Outgoing, kept: KeptC
     };
     socket.on('data', onData);
     socket.on('end', onEnd);
+    // A close without an end or an error (a socket destroyed from elsewhere) must not leave the request waiting.
+    socket.on('close', onEnd);
     socket.on('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (open) send();
