@@ -25,7 +25,8 @@ const script = new Script(`(function (exports, require, module, __filename, __di
   filename: bundle,
   ...(cached ? { cachedData: cached } : {}),
 });
-if (cacheFile !== undefined && (!cached || script.cachedDataRejected)) process.once('exit', () => save(cacheFile, script));
+// Only a command that succeeded leaves a cache: a mistyped command name must not leave a file per typo.
+if (cacheFile !== undefined && (!cached || script.cachedDataRejected)) process.once('exit', (code) => code === 0 && save(cacheFile, script));
 const main = { exports: {} };
 (script.runInThisContext() as (...args: unknown[]) => void)(main.exports, require, main, bundle, __dirname);
 

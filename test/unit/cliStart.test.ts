@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,15 @@ void describe("the CLI's start: its bundle run with V8's code cache (dist/cli.js
     } finally {
       chmodSync(folder, 0o700);
     }
+  });
+
+  void it('a command that fails leaves no cache (a typo must not leave a file)', () => {
+    const failed = spawnSync(process.execPath, [cli, 'frobnicate'], { env: { ...process.env, XDG_CACHE_HOME: home }, encoding: 'utf8' });
+    assert.notEqual(failed.status, 0);
+    assert.deepEqual(
+      caches().filter((name) => name.endsWith('-frobnicate.cache')),
+      [],
+    );
   });
 
   void it('keeps the caches of the newest few builds only', () => {
