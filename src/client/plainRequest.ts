@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { BodyReader, parseHead, type Head } from './httpFraming';
 
 /** An answer read whole. */
 export interface PlainAnswer {
@@ -54,140 +55,116 @@ export class KeptConnection {
  * replaced by a new one, once. Rejects with the socket's error, or one whose
  * message is `aborted` when the connection ends before the answer is whole.
  */
-export async function plainRequest(socketPath: string, method: string, path: string, payload?: string, kept?: KeptConnection): Promise<PlainAnswer> {
+export function plainRequest(socketPath: string, method: string, path: string, payload?: string, kept?: KeptConnection): Promise<PlainAnswer> {
+  return request(socketPath, { method, path, payload }, kept);
+}
+
+/**
+ * A request whose successful answer (status under 400) is streamed: its body's
+ * bytes go to `onBody` as they arrive (a chunked answer decoded), and the
+ * promise resolves, with an empty body, once the answer ends as HTTP says it
+ * does (a server-sent event stream: its last chunk). An error answer is read
+ * whole, as by plainRequest. The connection ending before that rejects as
+ * plainRequest does (`aborted`): a backend that died mid-stream is an error,
+ * never a stream that quietly ended. `signal` stops the request: before the
+ * answer's head it rejects with an AbortError, after it the promise resolves.
+ * What `onBody` throws ends the request with that error.
+ */
+export function plainStream(
+  socketPath: string,
+  method: string,
+  path: string,
+  onBody: (bytes: Buffer) => void,
+  options: { kept?: KeptConnection; signal?: AbortSignal } = {},
+): Promise<PlainAnswer> {
+  return request(socketPath, { method, path, onBody, ...(options.signal ? { signal: options.signal } : {}) }, options.kept);
+}
+
+interface Outgoing {
+  method: string;
+  path: string;
+  payload?: string | undefined;
+  onBody?: (bytes: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+async function request(socketPath: string, outgoing: Outgoing, kept: KeptConnection | undefined): Promise<PlainAnswer> {
+  if (outgoing.signal?.aborted) throw abortError();
   const reused = kept?.take();
   if (reused) {
     try {
-      return await exchange(reused, true, method, path, payload, kept);
+      return await exchange(reused, true, outgoing, kept);
     } catch (error) {
       if (!(error as { unanswered?: boolean }).unanswered) throw error;
     }
   }
-  return exchange(connect(socketPath), false, method, path, payload, kept);
+  return exchange(connect(socketPath), false, outgoing, kept);
 }
 
-function exchange(
-  socket: Socket,
-  open: boolean,
-  method: string,
-  path: string,
-  payload: string | undefined,
-  kept: KeptConnection | undefined,
-): Promise<PlainAnswer> {
+const EMPTY: Buffer = Buffer.alloc(0);
+
+function exchange(socket: Socket, open: boolean, outgoing: Outgoing, kept: KeptConnection | undefined): Promise<PlainAnswer> {
+  const { method, path, payload, signal } = outgoing;
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let received = 0;
+    let early = EMPTY;
     let head: Head | undefined;
+    let body: BodyReader | undefined;
     const settle = (outcome: () => void, keep = false): void => {
-      socket.off('data', onData).off('end', onEnd).off('error', onError).off('connect', send);
+      socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError).off('connect', send);
+      signal?.removeEventListener('abort', onAbort);
       if (keep && kept) kept.keep(socket);
       else socket.destroy();
       outcome();
     };
-    const complete = (all: Buffer, ended: boolean): boolean => {
-      if (!head) return false;
-      const body = all.subarray(head.bodyStart);
-      const reusable = !ended && !head.close;
-      if (head.chunked) {
-        const decoded = dechunk(body);
-        if (decoded) settle(() => resolve({ status: head!.status, body: decoded }), reusable);
-        return decoded !== undefined;
-      }
-      if (head.length !== undefined && body.length >= head.length) {
-        settle(() => resolve({ status: head!.status, body: body.subarray(0, head!.length) }), reusable && body.length === head.length);
-        return true;
-      }
-      if (head.length === undefined && ended) {
-        settle(() => resolve({ status: head!.status, body }));
-        return true;
-      }
-      return false;
-    };
+    const answer = (): PlainAnswer => ({ status: head!.status, body: body!.gathered() });
     const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
       received += chunk.length;
-      const all = chunks.length === 1 ? chunk : Buffer.concat(chunks, received);
-      if (chunks.length > 1) chunks.splice(0, chunks.length, all);
       try {
-        head ??= parseHead(all);
-        complete(all, false);
+        let bytes = chunk;
+        if (!head) {
+          early = early.length === 0 ? chunk : Buffer.concat([early, chunk]);
+          head = parseHead(early);
+          if (!head) return;
+          body = new BodyReader(head, head.status < 400 ? outgoing.onBody : undefined);
+          bytes = early.subarray(head.bodyStart);
+          early = EMPTY;
+        }
+        body!.push(bytes);
+        if (body!.done) settle(() => resolve(answer()), !head.close && body!.exact);
       } catch (error) {
         settle(() => reject(error instanceof Error ? error : new Error(String(error))));
       }
     };
     // A kept connection the backend closed meanwhile: nothing of this request was answered, so it may be sent again.
     const unanswered = (error: Error): Error => (open && received === 0 ? Object.assign(error, { unanswered: true }) : error);
-    const onEnd = (): void => {
-      try {
-        if (complete(Buffer.concat(chunks, received), true)) return;
-      } catch {
-        // Said as below: the answer is not whole.
-      }
-      settle(() => reject(unanswered(new Error('aborted'))));
-    };
+    // An answer without a length or chunks ends with the connection; any other is cut short.
+    const onEnd = (): void => settle(() => (body?.endsAtClose ? resolve(answer()) : reject(unanswered(new Error('aborted')))));
     const onError = (error: Error): void => settle(() => reject(unanswered(error)));
+    const onAbort = (): void => settle(() => (head ? resolve({ status: head.status, body: EMPTY }) : reject(abortError())));
     const send = (): void => {
-      const body = payload === undefined ? '' : payload;
+      const text = payload === undefined ? '' : payload;
       const headers = [
         `${method} ${path} HTTP/1.1`,
         'Host: drydock',
         kept ? 'Connection: keep-alive' : 'Connection: close',
         ...(payload === undefined ? [] : ['Content-Type: application/json']),
-        `Content-Length: ${Buffer.byteLength(body)}`,
+        `Content-Length: ${Buffer.byteLength(text)}`,
       ];
       // Not end(): a Node server takes a client's half-close as its going away, and drops the request.
-      socket.write(`${headers.join('\r\n')}\r\n\r\n${body}`);
+      socket.write(`${headers.join('\r\n')}\r\n\r\n${text}`);
     };
     socket.on('data', onData);
     socket.on('end', onEnd);
+    // A close without an end or an error (a socket destroyed from elsewhere) must not leave the request waiting.
+    socket.on('close', onEnd);
     socket.on('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
     if (open) send();
     else socket.once('connect', send);
   });
 }
 
-interface Head {
-  status: number;
-  bodyStart: number;
-  length?: number;
-  chunked: boolean;
-  /** The server closes the connection after this answer. */
-  close: boolean;
-}
-
-/** The status line and the headers that say where the body ends, once they are all in. */
-function parseHead(data: Buffer): Head | undefined {
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const [statusLine = '', ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
-  const status = Number(statusLine.split(' ')[1]);
-  let length: number | undefined;
-  let chunked = false;
-  let close = false;
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name === 'content-length') length = Number(value);
-    else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
-    else if (name === 'connection') close = value.toLowerCase() === 'close';
-  }
-  return { status: Number.isFinite(status) ? status : 500, bodyStart: end + 4, ...(length !== undefined && !chunked ? { length } : {}), chunked, close };
-}
-
-/** A chunked body decoded, or undefined while its last chunk has not arrived. */
-function dechunk(body: Buffer): Buffer | undefined {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = body.indexOf('\r\n', at);
-    if (lineEnd < 0) return undefined;
-    const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
-    if (!Number.isFinite(size)) throw new Error('malformed chunked answer');
-    if (size === 0) return Buffer.concat(parts);
-    const start = lineEnd + 2;
-    if (body.length < start + size + 2) return undefined;
-    parts.push(body.subarray(start, start + size));
-    at = start + size + 2;
-  }
+function abortError(): Error {
+  return Object.assign(new Error('the request was cancelled'), { name: 'AbortError' });
 }

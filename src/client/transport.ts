@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ApiErrorBody } from '../api/views';
 import { DrydockError } from '../core/errors';
-import { KeptConnection, plainRequest } from './plainRequest';
+import { KeptConnection, plainRequest, plainStream } from './plainRequest';
 
 /**
  * HTTP/JSON over the backend's Unix socket: plain requests, server-sent event
@@ -64,23 +64,26 @@ export class Transport {
   /**
    * Follows a server-sent event stream until the server ends it or `signal`
    * aborts. Resolves when the stream ends; throws `backend_down` when the
-   * backend goes away in the middle of it.
+   * backend goes away in the middle of it. Over a plain socket, like the JSON
+   * calls (see plainStream): following a build is most of what `drydock
+   * rebuild` does, and it then never loads node:http.
    */
   async stream(path: string, onEvent: (data: unknown, event: string) => void, signal?: AbortSignal): Promise<void> {
-    const response = await this.send('GET', path, undefined, signal);
-    if ((response.statusCode ?? 500) >= 400) throw errorFromBody(response.statusCode ?? 500, await readAll(response));
     const parser = new EventStreamParser(onEvent);
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        response.destroy();
-        resolve();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      response.on('data', (chunk: Buffer) => parser.push(chunk));
-      response.on('end', resolve);
-      response.on('error', (error) => (signal?.aborted ? resolve() : reject(unreachable(this.socketPath, error))));
-      response.on('close', () => signal?.removeEventListener('abort', onAbort));
+    // What the caller's handler throws is its own error, not the backend's going away.
+    let thrown: unknown;
+    const onBody = (bytes: Buffer): void => {
+      try {
+        parser.push(bytes);
+      } catch (error) {
+        thrown = error;
+        throw error;
+      }
+    };
+    const answer = await plainStream(this.socketPath, 'GET', path, onBody, { kept: this.kept, ...(signal ? { signal } : {}) }).catch((error: Error) => {
+      throw error === thrown ? error : unreachable(this.socketPath, error);
     });
+    if (answer.status >= 400) throw errorFromBody(answer.status, answer.body.toString('utf8'));
   }
 
   /**
@@ -164,7 +167,7 @@ export class EventStreamParser {
   }
 }
 
-/** node:http, loaded by the streams, downloads and uploads only (see plainRequest). */
+/** node:http, loaded by downloads and uploads only (see plainRequest). */
 function loadHttp(): Promise<typeof import('node:http')> {
   return import('node:http');
 }

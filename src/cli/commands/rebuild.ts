@@ -44,16 +44,16 @@ Examples:
     });
     const changes = await specChanges(values);
     const pull = values.pull !== undefined ? pullPolicy(values.pull) : undefined;
-    const client = await context.backend();
     if (values.all) return rebuildAll(context, Boolean(values.yes), pull);
     const name = requireName(positionals);
-    if (!values.yes) {
-      const lost = await discarded(client, name);
-      if (lost && !context.canAsk) refuse(context, [lost]);
-      if (lost && !(await confirm(context, lost))) {
-        context.err('Rebuild cancelled; nothing was changed.');
-        return 1;
-      }
+    // What would be lost is a read, so it goes out alongside the version check; the rebuild itself only after it.
+    const { client, value: lost } = values.yes
+      ? { client: await context.backend(), value: undefined }
+      : await context.read((backend) => discarded(backend, name));
+    if (lost && !context.canAsk) refuse(context, [lost]);
+    if (lost && !(await confirm(context, lost))) {
+      context.err('Rebuild cancelled; nothing was changed.');
+      return 1;
     }
     const started = await client.rebuild(name, changes, pull);
     const status = await follow(context, client, name, started.buildId);
