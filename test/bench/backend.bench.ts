@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { DaemonEvent } from '../../src/api/views';
 import { DrydockClient } from '../../src/client/drydockClient';
@@ -213,6 +214,8 @@ async function eventClients(daemon: TestDaemon, image: string): Promise<void> {
   };
   const alone = await coreShare(pid, rebuildAll);
   const abort = new AbortController();
+  // One signal for 100 clients is the point here, not a leak.
+  setMaxListeners(200, abort.signal);
   let received = 0;
   const clients = Array.from({ length: 100 }, () => new DrydockClient(daemon.client.socketPath));
   for (const client of clients) void client.events(() => received++, abort.signal).catch(() => undefined);

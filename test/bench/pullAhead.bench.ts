@@ -88,7 +88,8 @@ export async function benchPullAhead(rounds: number): Promise<void> {
     await daemon?.stop();
     removeWorkspaceObjects(name);
     removeStateDir(stateDir);
-    removeImage(image);
+    // Every version pulled ahead, tagged or not: the registry's port is new each run, so nothing else shares the repository.
+    for (const id of new Set(docker(['images', '-q', repository]).split('\n').filter(Boolean))) removeImage(id);
     await registry.stop();
     rmSync(configDir, { recursive: true, force: true });
   }

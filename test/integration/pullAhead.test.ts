@@ -102,6 +102,8 @@ void describe('updates pulled ahead (real registry and backend)', { skip: skipOu
     if (stateDir) removeStateDir(stateDir);
     await registry?.stop();
     for (const reference of [...SOURCES, USERS_OWN, ...(image ? [image] : [])]) removeImage(reference);
+    // Versions left untagged under the repository (its registry's port is new each run, so it is this run's alone).
+    if (image) for (const id of new Set(docker(['images', '-q', repository()]).split('\n').filter(Boolean))) removeImage(id);
     rmSync(configDir, { recursive: true, force: true });
   });
 
