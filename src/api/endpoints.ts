@@ -46,6 +46,8 @@ export interface JsonEndpoint<
   readonly path: P;
   /** The status of a successful answer. */
   readonly status: 200 | 201 | 202;
+  /** Sending it twice does what sending it once does (a heartbeat): a client may resend it when unsure it arrived. */
+  readonly repeatable?: true;
   /** Types only, never set: what the body schema, the query schema and the response are. */
   readonly types?: { body: Body; query: Query; response: Response };
 }
@@ -102,11 +104,12 @@ export type AnyEndpoint =
 
 const json =
   <Body extends GenericSchema | undefined, Response, Query extends GenericSchema | undefined = undefined>() =>
-  <M extends Method, P extends string>(method: M, path: P, status: 200 | 201 | 202 = 200): JsonEndpoint<M, P, Body, Response, Query> => ({
+  <M extends Method, P extends string>(method: M, path: P, status: 200 | 201 | 202 = 200, repeatable?: true): JsonEndpoint<M, P, Body, Response, Query> => ({
     kind: 'json',
     method,
     path,
     status,
+    ...(repeatable ? { repeatable } : {}),
   });
 const text = <P extends string>(path: P): TextEndpoint<P> => ({ kind: 'text', method: 'GET', path });
 const events =
@@ -156,7 +159,7 @@ export const endpoints = {
   resizeExec: json<typeof Schemas.resizeRequestSchema, { resized: true }>()('POST', '/v1/exec/:execId/resize'),
   execStatus: json<undefined, ExecStatusView>()('GET', '/v1/exec/:execId'),
 
-  activity: json<typeof Schemas.activityRequestSchema, { deadline: string | null }>()('POST', '/v1/workspaces/:name/activity'),
+  activity: json<typeof Schemas.activityRequestSchema, { deadline: string | null }>()('POST', '/v1/workspaces/:name/activity', 200, true),
   extend: json<typeof Schemas.extendRequestSchema, { deadline: string | null }>()('POST', '/v1/workspaces/:name/extend'),
   setAutoOff: json<typeof Schemas.autoOffRequestSchema, Workspace<WorkspaceView>>()('PUT', '/v1/workspaces/:name/autooff'),
   setSchedule: json<typeof Schemas.scheduleRequestSchema, Workspace<WorkspaceView>>()('PUT', '/v1/workspaces/:name/schedule'),

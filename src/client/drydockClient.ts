@@ -194,7 +194,8 @@ export class DrydockClient {
   /** One JSON endpoint of the table, typed by it. */
   async call<K extends JsonEndpointName>(name: K, params: ParamsOf<K>, body: BodyOf<K>, query?: QueryOf<K>): Promise<ResponseOf<K>> {
     const endpoint = endpoints[name];
-    return (await this.transport.json(endpoint.method, withQuery(pathFor(endpoint.path, params), query), body)) as ResponseOf<K>;
+    const repeatable = endpoint.repeatable === true;
+    return (await this.transport.json(endpoint.method, withQuery(pathFor(endpoint.path, params), query), body, { repeatable })) as ResponseOf<K>;
   }
 
   private follow<K extends StreamEndpointName>(

@@ -55,8 +55,15 @@ export class KeptConnection {
  * replaced by a new one, once. Rejects with the socket's error, or one whose
  * message is `aborted` when the connection ends before the answer is whole.
  */
-export function plainRequest(socketPath: string, method: string, path: string, payload?: string, kept?: KeptConnection): Promise<PlainAnswer> {
-  return request(socketPath, { method, path, payload }, kept);
+export function plainRequest(
+  socketPath: string,
+  method: string,
+  path: string,
+  payload?: string,
+  kept?: KeptConnection,
+  options: { repeatable?: boolean } = {},
+): Promise<PlainAnswer> {
+  return request(socketPath, { method, path, payload, repeatable: options.repeatable === true || method === 'GET' }, kept);
 }
 
 /**
@@ -77,7 +84,7 @@ export function plainStream(
   onBody: (bytes: Buffer) => void,
   options: { kept?: KeptConnection; signal?: AbortSignal } = {},
 ): Promise<PlainAnswer> {
-  return request(socketPath, { method, path, onBody, ...(options.signal ? { signal: options.signal } : {}) }, options.kept);
+  return request(socketPath, { method, path, onBody, repeatable: method === 'GET', ...(options.signal ? { signal: options.signal } : {}) }, options.kept);
 }
 
 interface Outgoing {
@@ -86,11 +93,16 @@ interface Outgoing {
   payload?: string | undefined;
   onBody?: (bytes: Buffer) => void;
   signal?: AbortSignal;
+  /** Sending it twice does what sending it once does (a GET, a heartbeat). */
+  repeatable: boolean;
 }
 
 async function request(socketPath: string, outgoing: Outgoing, kept: KeptConnection | undefined): Promise<PlainAnswer> {
   if (outgoing.signal?.aborted) throw abortError();
-  const reused = kept?.take();
+  // A kept connection the backend closed meanwhile fails a request before any answer, and the request is then sent again
+  // on a new one. The backend may have received it before it closed (or died): only a request that may be sent twice
+  // goes on a kept connection; a rebuild, a create or a delete always opens its own, so it is never sent twice.
+  const reused = outgoing.repeatable ? kept?.take() : undefined;
   if (reused) {
     try {
       return await exchange(reused, true, outgoing, kept);

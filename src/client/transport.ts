@@ -18,15 +18,15 @@ export class Transport {
   constructor(readonly socketPath: string) {}
 
   /** A JSON request; answers the parsed body, or throws the API's error as a DrydockError. */
-  async json(method: string, path: string, body?: unknown): Promise<unknown> {
-    const text = await this.text(method, path, body);
+  async json(method: string, path: string, body?: unknown, options: { repeatable?: boolean } = {}): Promise<unknown> {
+    const text = await this.text(method, path, body, options);
     return text ? (JSON.parse(text) as unknown) : {};
   }
 
   /** A request whose answer is read whole as text (over a plain socket: see plainRequest). */
-  async text(method: string, path: string, body?: unknown): Promise<string> {
+  async text(method: string, path: string, body?: unknown, options: { repeatable?: boolean } = {}): Promise<string> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const answer = await plainRequest(this.socketPath, method, path, payload, this.kept).catch((error: Error) => {
+    const answer = await plainRequest(this.socketPath, method, path, payload, this.kept, options).catch((error: Error) => {
       throw unreachable(this.socketPath, error);
     });
     const text = answer.body.toString('utf8');

@@ -119,13 +119,39 @@ void describe('plain HTTP requests over a Unix socket (the CLI without node:http
     server.on('connection', () => connections++);
     try {
       const transport = new Transport(socketPath);
-      for (const path of ['/v1/a', '/v1/b', '/v1/c']) assert.deepEqual(await transport.json('POST', path, {}), { url: path });
+      for (const path of ['/v1/a', '/v1/b', '/v1/c']) assert.deepEqual(await transport.json('GET', path), { url: path });
+      assert.deepEqual(await transport.json('POST', '/v1/beat', {}, { repeatable: true }), { url: '/v1/beat' });
       assert.equal(connections, 1);
       // The server ends its idle connections (as at its keep-alive timeout): the next call still gets its answer.
       server.closeIdleConnections();
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.deepEqual(await transport.json('GET', '/v1/d'), { url: '/v1/d' });
       assert.equal(connections, 2);
+    } finally {
+      await close(server);
+    }
+  });
+
+  void it('never sends a request that must not run twice again: it takes a connection of its own', async () => {
+    const received: string[] = [];
+    const { socketPath, server } = await serve((request, response) => {
+      received.push(`${request.method} ${request.url}`);
+      // The first rebuild reaches a backend that then goes away without answering; anything later is answered.
+      if (request.url === '/v1/rebuild' && received.filter((line) => line.endsWith('/v1/rebuild')).length === 1) {
+        request.socket.destroy();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
+      response.end('{}');
+    });
+    let connections = 0;
+    server.on('connection', () => connections++);
+    try {
+      const transport = new Transport(socketPath);
+      await transport.json('GET', '/v1/health');
+      await assert.rejects(transport.json('POST', '/v1/rebuild', {}), (error: unknown) => isDrydockError(error) && error.code === 'backend_down');
+      assert.deepEqual(received, ['GET /v1/health', 'POST /v1/rebuild'], 'the rebuild was sent once');
+      assert.equal(connections, 2, 'the rebuild did not take the kept connection');
     } finally {
       await close(server);
     }
