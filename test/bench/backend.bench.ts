@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { DaemonEvent } from '../../src/api/views';
 import { DrydockClient } from '../../src/client/drydockClient';
-import { docker, removeWorkspaceObjects } from '../support/docker';
+import { docker, removeObjectsNamed } from '../support/docker';
 import { createRunning, DIST, newStateDir, removeStateDir, startDaemon, type TestDaemon } from '../support/daemonProcess';
 import { addSummary, median, report, sideBySide, summarize, time } from './measure';
 
@@ -60,7 +60,8 @@ export async function benchBackend(image: string, rounds: number): Promise<void>
     await startLatency(daemon);
   } finally {
     await daemon.stop();
-    for (const name of [...names, 'bench-cli', 'bench-stop', ...Array.from({ length: 5 }, (_, index) => `bench-sse-${index}`)]) removeWorkspaceObjects(name);
+    // All its workspaces at once (two docker calls instead of two per workspace).
+    removeObjectsNamed('drydock-bench-');
     removeStateDir(stateDir);
   }
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { connect } from '../support/docker';
+import { connect, removeObjectsNamed } from '../support/docker';
 import { buildTestImage, removeImage } from '../support/testImage';
 import { benchBackend, benchFootprint } from './backend.bench';
 import { benchFiles } from './files.bench';
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
   const adapter = await connect();
   const image = 'drydock-test/bench:1';
+  // What a killed run left (its workspaces have fixed names, so the next run's backend would refuse them as another's).
+  removeObjectsNamed('drydock-bench-');
   buildTestImage(image);
   console.log(`# Drydock benchmarks (${rounds} rounds each, medians; Docker at ${adapter.endpointDescription})`);
   const wanted = (name: string): boolean => only.length === 0 || only.includes(name);

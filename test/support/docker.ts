@@ -20,6 +20,18 @@ export function removeWorkspaceObjects(workspace: string): void {
   if (volumes) docker(['volume', 'rm', '-f', ...volumes.split('\n')]);
 }
 
+/** Every container and volume whose name starts with `prefix` (Docker's name filter matches anywhere, so it is checked again). */
+export function removeObjectsNamed(prefix: string): void {
+  const containers = docker(['ps', '-a', '--filter', `name=${prefix}`, '--format', '{{.Names}}'])
+    .split('\n')
+    .filter((name) => name.startsWith(prefix));
+  if (containers.length > 0) docker(['rm', '-f', ...containers]);
+  const volumes = docker(['volume', 'ls', '--filter', `name=${prefix}`, '--format', '{{.Name}}'])
+    .split('\n')
+    .filter((name) => name.startsWith(prefix));
+  if (volumes.length > 0) docker(['volume', 'rm', '-f', ...volumes]);
+}
+
 export function docker(args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
