@@ -90,7 +90,8 @@ export class BuildRunner {
     } finally {
       this.live.delete(spec.name);
       this.cancels.delete(spec.name);
-      await this.logs.prune(spec.name).catch(() => undefined);
+      // Old logs go after the build's end, not before it: a follower (the CLI) waits for that end.
+      void this.logs.prune(spec.name).catch(() => undefined);
     }
   }
 }
