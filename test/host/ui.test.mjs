@@ -250,7 +250,22 @@ test('create a workspace from the palette and watch it in the tree, output panel
 
     // Show Build Log from the tree's "Last build" detail: the new build's log in an editor.
     if ((await workspaceRow.getAttribute('aria-expanded')) !== 'true') await workspaceRow.locator('.monaco-tl-twistie').click();
-    await detailRow('Last build').click();
+    // A click can land while a workspace event re-renders the tree (the row is replaced under the pointer):
+    // VS Code then selects the row without running its command, so a user, and this test, clicks again.
+    for (let attempt = 1; ; attempt++) {
+      await detailRow('Last build').click();
+      const asked = await page
+        .waitForFunction(() => document.querySelector('.quick-input-widget .quick-input-box input')?.checkVisibility() === true, undefined, {
+          timeout: 10_000,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (asked) break;
+      console.log(`clicking "Last build" (attempt ${attempt}) did not ask which build log to show; clicking again`);
+      if (attempt === 3) throw new Error('clicking "Last build" three times never asked which build log to show');
+    }
     await pick(`Build logs of ${name}`, rebuilt.lastBuild.buildId);
     await quickInputClosed();
     const logText = await client.buildLog(name, rebuilt.lastBuild.buildId);
