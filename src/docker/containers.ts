@@ -94,7 +94,7 @@ export async function inspectContainer(docker: Dockerode, idOrName: string): Pro
 }
 
 /** `KEY=value` lines as a record (a value may itself contain `=`). */
-function envRecord(lines: string[]): Record<string, string> {
+export function envRecord(lines: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of lines) {
     const at = line.indexOf('=');

@@ -3,6 +3,7 @@ import { DrydockError, errorMessage } from '../core/errors';
 import { loginTarget, parseImageReference } from '../core/imageReference';
 import { readFile } from './archive';
 import { registryCredentials } from './registryAuth';
+import { envRecord } from './containers';
 import { dockerFailure, isNotFound } from './errors';
 import type { ImageInfo, LocalImage, PullProgress } from './types';
 
@@ -15,7 +16,7 @@ export async function inspectImage(docker: Dockerode, reference: string): Promis
       repoTags: info.RepoTags ?? [],
       repoDigests: info.RepoDigests ?? [],
       createdAt: info.Created,
-      ...pathOf(info.Config?.Env),
+      ...pathOf(envRecord(info.Config?.Env ?? [])),
     };
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -23,9 +24,8 @@ export async function inspectImage(docker: Dockerode, reference: string): Promis
   }
 }
 
-function pathOf(env: string[] | undefined): { pathEnv?: string } {
-  const entry = env?.find((variable) => variable.startsWith('PATH='));
-  return entry === undefined ? {} : { pathEnv: entry.slice('PATH='.length) };
+function pathOf(env: Record<string, string>): { pathEnv?: string } {
+  return env.PATH === undefined ? {} : { pathEnv: env.PATH };
 }
 
 /** The engine's tagged images, one entry per tag, newest first (dangling `<none>` images left out). */

@@ -27,8 +27,9 @@ export type HomeMount = Pick<BuildContext, 'docker' | 'containerId' | 'home'>;
  * archive API's stat, all at once: no process in the container); only paths
  * travel. Checking first and writing next is sound because the container is
  * new and, before these writes, runs nothing from home (only the image's
- * configure, before the dotfiles copy), or is the old one, stopped. Maps each of `relativePaths` that has
- * a link on its way to that link, and says what each component is.
+ * configure, before the dotfiles copy), or is the old one, stopped. Maps each
+ * of `relativePaths` that has a link on its way to that link, and says what
+ * each component is.
  */
 export async function surveyHome(context: HomeMount, relativePaths: readonly string[]): Promise<HomeSurvey> {
   const { docker, containerId, home } = context;

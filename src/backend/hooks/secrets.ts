@@ -6,7 +6,7 @@ import { INSIDE_TOKEN_PATH } from '../../core/insideCommand';
 import type { ArchiveEntry, PathKind } from '../../docker/adapter';
 import type { StepOutcome } from '../lifecycle/buildReporter';
 import type { BuildContext, HomeWrittenEarly, OldContainerHome } from '../lifecycle/types';
-import { type HomeSurvey, readHomeFileAsUser, refusedBecauseOfLink, surveyHome } from './homeGuard';
+import { type HomeLink, type HomeSurvey, readHomeFileAsUser, refusedBecauseOfLink, surveyHome } from './homeGuard';
 import { insideCommandFile, installInsideCommand, reportInsideCommand, type InsideCommandFile } from './insideCommand';
 
 const KNOWN_HOSTS = '.ssh/known_hosts';
@@ -34,13 +34,7 @@ export async function injectSecrets(context: BuildContext): Promise<StepOutcome>
 
   const checked = [...entries.map((entry) => entry.path), ...(spec.knownHosts !== undefined ? [KNOWN_HOSTS] : [])];
   const [command, { links, kinds }] = await Promise.all([insideCommandFile(context), surveyHome(context, checked)]);
-  const refused: string[] = [];
-  for (const path of checked) {
-    const link = links.get(path);
-    if (!link) continue;
-    refused.push(path);
-    reporter.warn(refusedBecauseOfLink(path, link));
-  }
+  const refused = refuseLinked(checked, links, (warning) => reporter.warn(warning));
   const accepted = entries.filter((entry) => !links.has(entry.path));
 
   if (spec.knownHosts !== undefined && !links.has(KNOWN_HOSTS)) {
@@ -74,15 +68,9 @@ export async function injectSecretsThroughOld(old: OldContainerHome): Promise<Ho
     const warnings: string[] = [];
     const entries = await secretEntries(old, token, (warning) => warnings.push(warning));
     if (entries.length === 0) return undefined;
-    const { links, kinds } = await surveyHome(
-      old,
-      entries.map((entry) => entry.path),
-    );
-    const refused: string[] = [];
-    for (const [path, link] of links) {
-      refused.push(path);
-      warnings.push(refusedBecauseOfLink(path, link));
-    }
+    const paths = entries.map((entry) => entry.path);
+    const { links, kinds } = await surveyHome(old, paths);
+    const refused = refuseLinked(paths, links, (warning) => warnings.push(warning));
     const written = withFolders(
       old,
       entries.filter((entry) => !links.has(entry.path)),
@@ -129,6 +117,13 @@ async function secretEntries(
   }
   if (token !== undefined) file(INSIDE_TOKEN_PATH, Buffer.from(`${token}\n`), 0o600);
   return entries;
+}
+
+/** The paths with a symbolic link on their way, each said in a warning: they are never written. */
+function refuseLinked(paths: readonly string[], links: ReadonlyMap<string, HomeLink>, warn: (warning: string) => void): string[] {
+  const refused = paths.filter((path) => links.has(path));
+  for (const path of refused) warn(refusedBecauseOfLink(path, links.get(path)!));
+  return refused;
 }
 
 function fileLine(entry: ArchiveEntry): HomeWrittenEarly['files'] {
