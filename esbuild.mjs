@@ -2,6 +2,7 @@
 // only when needed. dockerode's ssh2 must stay inside a bundle (marking it
 // external breaks loading); its optional natives stay external.
 import * as esbuild from 'esbuild';
+import { chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -58,12 +59,24 @@ const common = {
   external: ['cpu-features', '*.node'],
   plugins: [lazyModules],
 };
+/**
+ * The first lines of dist/cli.js, the command as npm links it: /bin/sh starts
+ * Node without NODE_EXTRA_CA_CERTS, which Node reads and parses before any
+ * JavaScript runs (nodejs/node#40524): with a system CA bundle there, about
+ * 60 of a 95 ms start here. The CLI never speaks TLS (only to the backend's
+ * socket); start.ts puts the value back for what it starts, the backend
+ * first. To JavaScript, line 2 is a string and a comment.
+ */
+const cliLauncher = [
+  '#!/bin/sh',
+  `':' //; if [ -n "\${NODE_EXTRA_CA_CERTS+x}" ]; then export DRYDOCK_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; else unset DRYDOCK_NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"`,
+].join('\n');
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   { entryPoints: ['src/backend/main.ts'], outfile: 'dist/backend.js' },
   // The command is a small loader that runs the CLI's bundle with V8's code cache (see src/cli/start.ts); the bundle
   // then must not use import(), which code compiled by node:vm cannot (Node 20), so its builtins load with require().
-  { entryPoints: ['src/cli/start.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/cli/start.ts'], outfile: 'dist/cli.js', banner: { js: cliLauncher } },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js', supported: { 'dynamic-import': false } },
   ...lazyTargets.map((target) => ({ entryPoints: [target.real], outfile: `dist/${target.bundle}` })),
 ];
@@ -72,3 +85,5 @@ for (const entry of entries) {
   if (watch) await (await esbuild.context(options)).watch();
   else await esbuild.build(options);
 }
+// npm makes a bin executable when it links it; `./dist/cli.js` should run the same way before that.
+if (!watch) chmodSync('dist/cli.js', 0o755);

@@ -14,6 +14,14 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 
+// The launcher lines (esbuild.mjs) started this Node without the user's NODE_EXTRA_CA_CERTS, for speed:
+// it goes back into the environment here, so what the CLI starts (the backend, a keepalive's program) has it.
+const carriedCaCerts = process.env.DRYDOCK_NODE_EXTRA_CA_CERTS;
+if (carriedCaCerts !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = carriedCaCerts;
+  delete process.env.DRYDOCK_NODE_EXTRA_CA_CERTS;
+}
+
 /** Builds (and Nodes) whose caches are kept: several installs may share the folder. */
 const KEPT_BUILDS = 4;
 const bundle = join(__dirname, 'cli-main.js');

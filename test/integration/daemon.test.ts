@@ -138,6 +138,22 @@ void describe('the Drydock backend as real processes', () => {
     removeImage(IMAGE);
   });
 
+  void describe('the command as npm links it (dist/cli.js run itself)', () => {
+    const sandbox = new Sandbox();
+    after(() => sandbox.cleanup());
+
+    void it('starts without NODE_EXTRA_CA_CERTS and gives it back to the backend it starts', () => {
+      // Holds no certificates: a Node started with it says so on stderr, the backend into its log.
+      const caBundle = join(sandbox.dir, 'no-such-ca-bundle.pem');
+      const listed = spawnSync(CLI, ['ls'], { env: { ...sandbox.env, NODE_EXTRA_CA_CERTS: caBundle }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(listed.status, 0, listed.stderr);
+      assert.match(listed.stderr, /Starting the Drydock backend/);
+      assert.doesNotMatch(listed.stderr, /extra certs/, 'the CLI itself started without the variable');
+      const log = readFileSync(sandbox.locations.daemonLog, 'utf8');
+      assert.ok(log.includes(`Ignoring extra certs from \`${caBundle}\``), `the backend did not get NODE_EXTRA_CA_CERTS:\n${log.slice(0, 2000)}`);
+    });
+  });
+
   void describe('the CLI end to end', () => {
     const sandbox = new Sandbox();
     const name = sandbox.workspace('cli');

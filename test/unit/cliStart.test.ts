@@ -12,9 +12,9 @@ const folder = join(home, 'drydock');
 const run = (...args: string[]): string => execFileSync(process.execPath, [cli, ...args], { env: { ...process.env, XDG_CACHE_HOME: home }, encoding: 'utf8' });
 const caches = (): string[] => readdirSync(folder).filter((name) => name.endsWith('.cache'));
 
-void describe("the CLI's start: its bundle run with V8's code cache (dist/cli.js)", () => {
-  after(() => rmSync(home, { recursive: true, force: true }));
+after(() => rmSync(home, { recursive: true, force: true }));
 
+void describe("the CLI's start: its bundle run with V8's code cache (dist/cli.js)", () => {
   void it('writes a private cache per command on its first run, and uses it (unchanged) on the next', () => {
     assert.equal(run('--version').trim(), VERSION);
     assert.deepEqual(caches().length, 1);
@@ -87,5 +87,27 @@ void describe("the CLI's start: its bundle run with V8's code cache (dist/cli.js
     const left = caches().filter((name) => name.startsWith('cli-v0.'));
     // This build's caches and those of the three newest other builds.
     assert.deepEqual(left.sort(), ['cli-v0.0.3-x64-1-1-ls.cache', 'cli-v0.0.4-x64-1-1-ls.cache', 'cli-v0.0.5-x64-1-1-ls.cache']);
+  });
+});
+
+void describe('the command as npm links it (dist/cli.js run itself)', () => {
+  // A path that holds no certificates: a Node started with it says so on stderr before any script runs.
+  const env = { ...process.env, XDG_CACHE_HOME: home, NODE_EXTRA_CA_CERTS: join(home, 'no-such-ca-bundle.pem') };
+
+  void it('starts Node without NODE_EXTRA_CA_CERTS, which Node would read and parse before the CLI runs', () => {
+    const launched = spawnSync(cli, ['--version'], { env, encoding: 'utf8' });
+    assert.equal(launched.status, 0, launched.stderr);
+    assert.equal(launched.stdout.trim(), VERSION);
+    assert.doesNotMatch(launched.stderr, /extra certs/);
+    // The same bundle started by Node itself reads the variable: what the launcher spares it.
+    const direct = spawnSync(process.execPath, [cli, '--version'], { env, encoding: 'utf8' });
+    assert.equal(direct.stdout.trim(), VERSION);
+    assert.match(direct.stderr, /Ignoring extra certs from `.*no-such-ca-bundle\.pem`/);
+  });
+
+  void it('passes each argument through whole, spaces and quotes included', () => {
+    const launched = spawnSync(cli, ['no such "command"', 'x'], { env, encoding: 'utf8' });
+    assert.equal(launched.status, 2);
+    assert.match(launched.stderr, /^drydock: unknown command "no such "command""/);
   });
 });

@@ -139,7 +139,7 @@ function processGone(pid: number): boolean {
 
 function serviceTarget(): ServiceTarget {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...BACKEND_ENV };
-  for (const name of ['DRYDOCK_STATE_DIR', 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DRYDOCK_POLICY'] as const) {
+  for (const name of ['DRYDOCK_STATE_DIR', 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DRYDOCK_POLICY', 'NODE_EXTRA_CA_CERTS'] as const) {
     const value = process.env[name];
     if (value) env[name] = value;
   }
