@@ -7,6 +7,7 @@ import { isDrydockError } from '../core/errors';
 import type { PullPolicy } from '../core/imageReference';
 import type { SpecInput } from '../core/spec';
 import { VERSION } from '../core/version';
+import { writeErr, writeOut } from './output';
 
 /** What every command gets: parsed arguments, the backend (started on demand), and output helpers. */
 export interface CommandContext {
@@ -50,7 +51,7 @@ export function createContext(args: string[]): CommandContext {
     // The CLI bundle sits next to the backend bundle in dist/.
     backendScript: join(__dirname, 'backend.js'),
     version: VERSION,
-    onStatus: (message) => process.stderr.write(`${message}\n`),
+    onStatus: (message) => writeErr(`${message}\n`),
   });
   // The client (node:http) and the launcher (node:child_process) load on first use: --version and --help never pay for them.
   const launcher = () => import('../client/backendLauncher');
@@ -67,9 +68,9 @@ export function createContext(args: string[]): CommandContext {
       client ??= read.then((answer) => answer.client);
       return read;
     },
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    write: (text) => process.stdout.write(text),
+    out: (text) => writeOut(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => writeErr(text.endsWith('\n') ? text : `${text}\n`),
+    write: (text) => writeOut(text),
     // Asked when needed, of the descriptors: node:tty or process.stdin loaded up front cost every command's start.
     get isTty() {
       return terminal(1);

@@ -1,6 +1,7 @@
 import { errorMessage, isDrydockError } from '../core/errors';
 import { VERSION } from '../core/version';
 import { UsageError, createContext, type Command } from './context';
+import { exitWhenWritten, writeErr, writeOut } from './output';
 
 /**
  * Every command, with the code that runs it loaded only when it runs: a
@@ -62,17 +63,17 @@ Exit codes: 0 success, 1 failure, 2 usage.
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === '--version' || name === 'version') {
-    process.stdout.write(`${VERSION}\n`);
+    writeOut(`${VERSION}\n`);
     return 0;
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = COMMANDS.find((command) => command.name === args[0]);
-    process.stdout.write(topic ? `${(await topic.load()).usage}\n` : usage());
+    writeOut(topic ? `${(await topic.load()).usage}\n` : usage());
     return name === undefined ? 2 : 0;
   }
   const entry = COMMANDS.find((candidate) => candidate.name === name);
   if (!entry) {
-    process.stderr.write(`drydock: unknown command "${name}"\n\n${usage()}`);
+    writeErr(`drydock: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
   const command = await entry.load();
@@ -80,39 +81,22 @@ async function main(argv: string[]): Promise<number> {
   const separator = args.indexOf('--');
   const own = separator < 0 ? args : args.slice(0, separator);
   if (own.includes('--help') || own.includes('-h')) {
-    process.stdout.write(`${command.usage}\n`);
+    writeOut(`${command.usage}\n`);
     return 0;
   }
   try {
     return await command.run(createContext(args));
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`drydock ${entry.name}: ${error.message}\n${error.showUsage ? `\n${command.usage}\n` : ''}`);
+      writeErr(`drydock ${entry.name}: ${error.message}\n${error.showUsage ? `\n${command.usage}\n` : ''}`);
       return 2;
     }
-    process.stderr.write(`drydock ${entry.name}: ${isDrydockError(error) ? error.message : errorMessage(error)}\n`);
+    writeErr(`drydock ${entry.name}: ${isDrydockError(error) ? error.message : errorMessage(error)}\n`);
     return 1;
   }
 }
 
-/**
- * Exits once stdout and stderr have handed everything to the OS. A pipe takes
- * 64 KiB at once and Node queues the rest: process.exit straight away cut
- * `drydock ls --json | jq` short with 200 workspaces. A reader that has gone
- * (`| head`) is no error of ours.
- */
-function exitFlushed(code: number): void {
-  let pending = 2;
-  const done = (): void => {
-    if (--pending === 0) process.exit(code);
-  };
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', () => process.exit(code));
-    stream.write('', done);
-  }
-}
-
-main(process.argv.slice(2)).then(exitFlushed, (error: unknown) => {
-  process.stderr.write(`drydock: ${errorMessage(error)}\n`);
-  exitFlushed(1);
+main(process.argv.slice(2)).then(exitWhenWritten, (error: unknown) => {
+  writeErr(`drydock: ${errorMessage(error)}\n`);
+  exitWhenWritten(1);
 });

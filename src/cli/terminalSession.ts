@@ -1,6 +1,7 @@
 import type { DrydockClient } from '../client/drydockClient';
 import { openExecSession } from '../client/execSession';
 import { FrameSplitter } from '../client/frames';
+import { usesStreams } from './output';
 
 /**
  * Runs a command in a workspace through the backend, wired to this
@@ -8,6 +9,7 @@ import { FrameSplitter } from '../client/frames';
  * Resolves with the command's exit code.
  */
 export async function runInTerminal(client: DrydockClient, workspace: string, command: string[], tty: boolean): Promise<number> {
+  usesStreams();
   const size = tty && process.stdout.columns && process.stdout.rows ? { columns: process.stdout.columns, rows: process.stdout.rows } : undefined;
   const session = await openExecSession(client, workspace, { command, tty, size });
   const { socket } = session;

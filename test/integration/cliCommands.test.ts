@@ -347,6 +347,10 @@ void describe('the CLI commands, as a user runs them', () => {
         assert.ok(piped.stdout.length > 65_536, `only ${piped.stdout.length} bytes came through`);
         const listed = (JSON.parse(piped.stdout) as WorkspaceView[]).map((view) => view.name);
         for (const name of names) assert.ok(listed.includes(name), `${name} is missing from ls --json`);
+        // A reader that stops early (`| head`) ends the command quietly and successfully, as it would a Unix tool.
+        const cut = spawnSync('bash', ['-c', `set -o pipefail; "${CLI}" ls --json | head -c 100 > /dev/null`], { env: sandbox.env, encoding: 'utf8' });
+        assert.equal(cut.status, 0, cut.stderr);
+        assert.equal(cut.stderr, '');
       } finally {
         for (const name of names) await sandbox.client.deleteWorkspace(name).catch(() => undefined);
       }
