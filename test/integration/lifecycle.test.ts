@@ -67,7 +67,26 @@ void describe('workspace lifecycle on a real Docker engine', () => {
   void it('keeps an empty home owned by the user across rebuilds (Docker hands an empty volume back to root on each mount)', async () => {
     const name = newWorkspace('emptyhome');
     await rebuild(spec(name));
-    await rebuild(spec(name));
+    const oldId = docker(['inspect', '-f', '{{.Id}}', `drydock-${name}`]);
+    const since = (Date.now() / 1000).toFixed(3);
+    const second = await rebuild(spec(name));
+    const until = (Date.now() / 1000 + 1).toFixed(3);
+    // Given back through the stopped old container while the new one started: nothing run in the new one for it.
+    const events = docker([
+      'events',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--filter',
+      'event=extract-to-dir',
+      '--filter',
+      'event=exec_create',
+      '--format',
+      '{{.Action}} {{.Actor.ID}}',
+    ]);
+    const seen = events.split('\n').filter((line) => line.endsWith(oldId) || line.endsWith(second.containerId ?? '-'));
+    assert.deepEqual(seen, [`extract-to-dir ${oldId}`]);
     assert.equal(dockerExec(`drydock-${name}`, 'stat -c "%u" /home/dev; touch ~/writable && echo writable'), '1000\nwritable');
   });
 

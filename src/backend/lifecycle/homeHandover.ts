@@ -24,6 +24,33 @@ export async function homeSeenByOld(docker: DockerAdapter, old: ContainerInfo): 
   return docker.files.stat(old.id, homeDir(user)).catch(() => undefined);
 }
 
+/** Whether home's top folder, as `stat` saw it, is the user's. */
+export function homeOwnedBy(stat: PathStat | undefined, user: PasswdEntry): boolean {
+  return stat?.isDirectory === true && stat.uid === user.uid && stat.gid === user.gid;
+}
+
+/**
+ * Home's top folder given to the user through the stopped old container,
+ * while the new one starts, when the old one saw it was not theirs: Docker
+ * hands an empty home back to root each time a container is created on it
+ * (it copies the image's mount point up, and the working directory made it
+ * root's), which a start does not undo. One directory entry, never -R: the
+ * folder is the volume's mount point, which no link in home can replace.
+ * Resolves whether it was done; the new container does it otherwise.
+ */
+export async function giveHomeThroughOld(docker: DockerAdapter, old: ContainerInfo, user: PasswdEntry, seen: PathStat): Promise<boolean> {
+  const oldUser = old.labels[LABEL.user];
+  if (!oldUser || homeOwnedBy(seen, user)) return false;
+  const home = homeDir(oldUser);
+  const name = home.slice(home.lastIndexOf('/') + 1);
+  return docker.files
+    .put(old.id, home.slice(0, home.lastIndexOf('/')) || '/', [{ path: `${name}/`, type: 'directory', mode: seen.mode, uid: user.uid, gid: user.gid }])
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
 /**
  * Hook 1's home files through the stopped old container (HookStage.throughOldContainer),
  * when it mounts this workspace's home volume at its own user's home.
@@ -55,12 +82,11 @@ export async function secretsThroughOld(
  * inside it is touched.
  */
 export async function giveHomeToUser(docker: DockerAdapter, containerId: string, user: PasswdEntry, home: string, seenByOld?: PathStat): Promise<void> {
-  const ownedRight = (stat: PathStat | undefined): boolean => stat?.isDirectory === true && stat.uid === user.uid && stat.gid === user.gid;
-  // The old container already read it (most rebuilds): nothing to ask.
-  if (ownedRight(seenByOld)) return;
-  // Most other rebuilds find home already theirs too: one archive-API read of its tar header is far cheaper than an exec.
-  const stat = await docker.files.stat(containerId, home).catch(() => undefined);
-  if (ownedRight(stat)) return;
+  // The old container's answer holds for the new one (see homeSeenByOld): owned right, nothing to do; not, no need to ask again.
+  if (homeOwnedBy(seenByOld, user)) return;
+  // Without it, most rebuilds find home already theirs: one archive-API read of its tar header is far cheaper than an exec.
+  const stat = seenByOld ?? (await docker.files.stat(containerId, home).catch(() => undefined));
+  if (homeOwnedBy(stat, user)) return;
   const owner = `${user.uid}:${user.gid}`;
   const exitCode = await docker.containers.exec(containerId, ['chown', owner, home], { user: '0:0' }).catch(() => -1);
   if (exitCode === 0) return;

@@ -7,7 +7,7 @@ import type { WorkspaceSpec } from '../../core/spec';
 import type { ContainerInfo, DockerAdapter, ImageInfo, PathStat } from '../../docker/adapter';
 import type { BuildCancel } from './buildCancel';
 import type { BuildReporter } from './buildReporter';
-import { giveHomeToUser, homeSeenByOld, secretsThroughOld } from './homeHandover';
+import { giveHomeThroughOld, giveHomeToUser, homeSeenByOld, secretsThroughOld } from './homeHandover';
 import type { ImagePulls } from './imagePulls';
 import { resolveImage } from './imageResolver';
 import { insideCommandTarget, insideMounts } from './insideMounts';
@@ -157,8 +157,9 @@ async function replaceContainer(
     ...(spec.cpus !== undefined ? { nanoCpus: Math.round(spec.cpus * 1e9) } : {}),
     ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
   });
-  // What the old container, once stopped, saw of home's top folder (see homeSeenByOld).
+  // What the old container, once stopped, saw of home's top folder (see homeSeenByOld), and home given to the user through it.
   let seenByOld: PathStat | undefined;
+  let givenByOld: Promise<boolean> | undefined;
   let writtenEarly: HomeWrittenEarly | undefined;
   const retireOld = old
     ? (async () => {
@@ -166,7 +167,11 @@ async function replaceContainer(
         await docker.containers.stop(old.id, options.stopGraceSeconds);
         // Each kept as soon as it is read: the new container, once started, looks at home's owner.
         await Promise.all([
-          homeSeenByOld(docker, old).then((stat) => (seenByOld = stat)),
+          homeSeenByOld(docker, old).then((stat) => {
+            seenByOld = stat;
+            if (stat) givenByOld = giveHomeThroughOld(docker, old, user, stat);
+            return givenByOld;
+          }),
           secretsThroughOld(docker, spec, user, old, options.hooks, inside).then((written) => (writtenEarly = written)),
         ]);
         await docker.containers.remove(old.id);
@@ -174,7 +179,9 @@ async function replaceContainer(
     : Promise.resolve();
   // Every build, even for the same user: Docker gives an empty volume's top folder to root again
   // each time a new container is created on it (it copies the image's mount point up into it).
-  const startNew = docker.containers.start(id).then(() => giveHomeToUser(docker, id, user, home, seenByOld));
+  const startNew = docker.containers.start(id).then(async () => {
+    if (!(await givenByOld)) await giveHomeToUser(docker, id, user, home, seenByOld);
+  });
   const [retired, started] = await Promise.allSettled([retireOld, startNew]);
   if (retired.status === 'rejected') throw retired.reason;
   if (started.status === 'rejected') throw started.reason;
