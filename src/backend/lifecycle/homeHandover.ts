@@ -16,12 +16,20 @@ import type { HomeWrittenEarly, HookStage, InsideBuild } from './types';
  * created before the old one stopped, so Docker's copy-up into an empty home
  * is done, and from then on nothing runs that could change the folder. The
  * old container mounts the same home volume at its own user's home.
- * Undefined when that cannot be read: the new container is asked instead.
+ * Undefined when that cannot be read, or the old container does not mount
+ * this home: the new container is asked instead.
  */
-export async function homeSeenByOld(docker: DockerAdapter, old: ContainerInfo): Promise<PathStat | undefined> {
+export async function homeSeenByOld(docker: DockerAdapter, old: ContainerInfo, workspace: string): Promise<PathStat | undefined> {
+  const home = oldHome(old, workspace);
+  return home === undefined ? undefined : docker.files.stat(old.id, home).catch(() => undefined);
+}
+
+/** The old container's home, when this workspace's home volume is mounted there (as on every container Drydock made). */
+function oldHome(old: ContainerInfo, workspace: string): string | undefined {
   const user = old.labels[LABEL.user];
   if (!user) return undefined;
-  return docker.files.stat(old.id, homeDir(user)).catch(() => undefined);
+  const home = homeDir(user);
+  return old.volumes.some((volume) => volume.name === homeVolumeName(workspace) && volume.target === home) ? home : undefined;
 }
 
 /** Whether home's top folder, as `stat` saw it, is the user's. */
@@ -38,10 +46,9 @@ export function homeOwnedBy(stat: PathStat | undefined, user: PasswdEntry): bool
  * folder is the volume's mount point, which no link in home can replace.
  * Resolves whether it was done; the new container does it otherwise.
  */
-export async function giveHomeThroughOld(docker: DockerAdapter, old: ContainerInfo, user: PasswdEntry, seen: PathStat): Promise<boolean> {
-  const oldUser = old.labels[LABEL.user];
-  if (!oldUser || homeOwnedBy(seen, user)) return false;
-  const home = homeDir(oldUser);
+export async function giveHomeThroughOld(docker: DockerAdapter, old: ContainerInfo, workspace: string, user: PasswdEntry, seen: PathStat): Promise<boolean> {
+  const home = oldHome(old, workspace);
+  if (home === undefined || homeOwnedBy(seen, user)) return false;
   const name = home.slice(home.lastIndexOf('/') + 1);
   return docker.files
     .put(old.id, home.slice(0, home.lastIndexOf('/')) || '/', [{ path: `${name}/`, type: 'directory', mode: seen.mode, uid: user.uid, gid: user.gid }])
@@ -63,10 +70,8 @@ export async function secretsThroughOld(
   hooks: HookStage | undefined,
   inside: InsideBuild | undefined,
 ): Promise<HomeWrittenEarly | undefined> {
-  const oldUser = old.labels[LABEL.user];
-  if (!oldUser || !hooks?.throughOldContainer) return undefined;
-  const home = homeDir(oldUser);
-  if (!old.volumes.some((volume) => volume.name === homeVolumeName(spec.name) && volume.target === home)) return undefined;
+  const home = oldHome(old, spec.name);
+  if (home === undefined || !hooks?.throughOldContainer) return undefined;
   return hooks.throughOldContainer({ spec, user, docker, containerId: old.id, home, ...(inside ? { inside } : {}) });
 }
 

@@ -167,9 +167,9 @@ async function replaceContainer(
         await docker.containers.stop(old.id, options.stopGraceSeconds);
         // Each kept as soon as it is read: the new container, once started, looks at home's owner.
         await Promise.all([
-          homeSeenByOld(docker, old).then((stat) => {
+          homeSeenByOld(docker, old, spec.name).then((stat) => {
             seenByOld = stat;
-            if (stat) givenByOld = giveHomeThroughOld(docker, old, user, stat);
+            if (stat) givenByOld = giveHomeThroughOld(docker, old, spec.name, user, stat);
             return givenByOld;
           }),
           secretsThroughOld(docker, spec, user, old, options.hooks, inside).then((written) => (writtenEarly = written)),
