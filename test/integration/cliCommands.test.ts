@@ -10,7 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -347,6 +348,10 @@ void describe('the CLI commands, as a user runs them', () => {
         assert.ok(piped.stdout.length > 65_536, `only ${piped.stdout.length} bytes came through`);
         const listed = (JSON.parse(piped.stdout) as WorkspaceView[]).map((view) => view.name);
         for (const name of names) assert.ok(listed.includes(name), `${name} is missing from ls --json`);
+        // A pipe someone left non-blocking (shared with a parent that set O_NONBLOCK): full, the writes wait, nothing is lost.
+        const late = await readLate(['ls', '--json'], sandbox.env);
+        assert.equal(late.status, 0, late.stderr);
+        assert.equal((JSON.parse(late.stdout) as WorkspaceView[]).length, listed.length);
         // A reader that stops early (`| head`) ends the command quietly and successfully, as it would a Unix tool.
         const cut = spawnSync('bash', ['-c', `set -o pipefail; "${CLI}" ls --json | head -c 100 > /dev/null`], { env: sandbox.env, encoding: 'utf8' });
         assert.equal(cut.status, 0, cut.stderr);
@@ -456,3 +461,32 @@ void describe('the CLI commands, as a user runs them', () => {
     });
   });
 });
+
+/**
+ * Runs the CLI with stdout on a FIFO whose write end is non-blocking (EAGAIN
+ * once 64 KiB wait in it), read only after a second. Node's spawn makes a
+ * child's stdio blocking, so the flag is set again once the child runs.
+ */
+async function readLate(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const folder = mkdtempSync(join(tmpdir(), 'dd-fifo-'));
+  const fifo = join(folder, 'out');
+  try {
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const child = spawn(CLI, args, { env, stdio: ['ignore', writer, 'pipe'] });
+    // The child gets its stdout made blocking; a stream on our copy makes the shared write end non-blocking again.
+    new Socket({ fd: writer, readable: false, writable: true }).destroy();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const chunks: Buffer[] = [];
+    const socket = new Socket({ fd: reader, readable: true, writable: false });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const [status] = await Promise.all([exited, new Promise((resolve) => socket.on('end', resolve))]);
+    return { status, stdout: Buffer.concat(chunks).toString('utf8'), stderr };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
