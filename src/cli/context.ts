@@ -53,7 +53,7 @@ export function createContext(args: string[]): CommandContext {
     version: VERSION,
     onStatus: (message) => writeErr(`${message}\n`),
   });
-  // The client (node:http) and the launcher (node:child_process) load on first use: --version and --help never pay for them.
+  // The client (node:net) and the launcher (node:child_process) load on first use: --version and --help never pay for them.
   const launcher = () => import('../client/backendLauncher');
   return {
     args,

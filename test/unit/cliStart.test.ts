@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -104,6 +104,26 @@ void describe('the command as npm links it (dist/cli.js run itself)', () => {
     assert.equal(direct.stdout.trim(), VERSION);
     assert.match(direct.stderr, /Ignoring extra certs from `.*no-such-ca-bundle\.pem`/);
   });
+
+  void it(
+    "hands NODE_EXTRA_CA_CERTS back: `daemon install`'s unit carries it",
+    { skip: process.platform === 'linux' ? false : 'the systemd unit is written on Linux only (launchd elsewhere)' },
+    () => {
+      // systemctl that always fails: the unit is written, nothing is enabled on this machine.
+      const bin = join(home, 'bin');
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(bin, 'systemctl'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      const config = join(home, 'config');
+      const installed = spawnSync(cli, ['daemon', 'install'], {
+        env: { ...env, PATH: `${bin}:${process.env.PATH ?? ''}`, XDG_CONFIG_HOME: config },
+        encoding: 'utf8',
+      });
+      assert.equal(installed.status, 0, installed.stderr);
+      const unit = readFileSync(join(config, 'systemd/user/drydock.service'), 'utf8');
+      assert.ok(unit.split('\n').includes(`Environment="NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}"`), unit);
+      assert.doesNotMatch(unit, /DRYDOCK_NODE_EXTRA_CA_CERTS/);
+    },
+  );
 
   void it('passes each argument through whole, spaces and quotes included', () => {
     const launched = spawnSync(cli, ['no such "command"', 'x'], { env, encoding: 'utf8' });

@@ -49,13 +49,18 @@ export function homeOwnedBy(stat: PathStat | undefined, user: PasswdEntry): bool
 export async function giveHomeThroughOld(docker: DockerAdapter, old: ContainerInfo, workspace: string, user: PasswdEntry, seen: PathStat): Promise<boolean> {
   const home = oldHome(old, workspace);
   if (home === undefined || homeOwnedBy(seen, user)) return false;
+  return putHomeEntry(docker, old.id, home, user, seen.mode).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Home's own directory entry, the user's, through the archive API: its contents are not touched. */
+function putHomeEntry(docker: DockerAdapter, containerId: string, home: string, user: PasswdEntry, mode: number): Promise<void> {
   const name = home.slice(home.lastIndexOf('/') + 1);
-  return docker.files
-    .put(old.id, home.slice(0, home.lastIndexOf('/')) || '/', [{ path: `${name}/`, type: 'directory', mode: seen.mode, uid: user.uid, gid: user.gid }])
-    .then(
-      () => true,
-      () => false,
-    );
+  return docker.files.put(containerId, home.slice(0, home.lastIndexOf('/')) || '/', [
+    { path: `${name}/`, type: 'directory', mode, uid: user.uid, gid: user.gid },
+  ]);
 }
 
 /**
@@ -95,8 +100,5 @@ export async function giveHomeToUser(docker: DockerAdapter, containerId: string,
   const owner = `${user.uid}:${user.gid}`;
   const exitCode = await docker.containers.exec(containerId, ['chown', owner, home], { user: '0:0' }).catch(() => -1);
   if (exitCode === 0) return;
-  const name = home.slice(home.lastIndexOf('/') + 1);
-  await docker.files.put(containerId, home.slice(0, home.lastIndexOf('/')) || '/', [
-    { path: `${name}/`, type: 'directory', mode: stat?.mode ?? 0o755, uid: user.uid, gid: user.gid },
-  ]);
+  await putHomeEntry(docker, containerId, home, user, stat?.mode ?? 0o755);
 }
